@@ -1,0 +1,404 @@
+/* main.c - the refract command line: assess, kb check, kb list. It reads, calls the
+ * library, renders; no clinical logic lives here. Exit statuses (docs/cli.md):
+ * 0 success, 1 `kb check` found errors, 2 invalid input or usage, 3 the knowledge base did
+ * not load, 4 a resource limit or internal failure. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../engine/engine.h"
+#include "../io/io.h"
+#include "../json/json.h"
+#include "../kb/kb.h"
+#include "../render/render.h"
+#include "../util/limits.h"
+
+#define REFRACT_VERSION "0.1.0"
+#define MAX_KB_DIRS 16
+
+enum { EXIT_OK = 0, EXIT_KB_ERRORS = 1, EXIT_INPUT = 2, EXIT_KB = 3, EXIT_INTERNAL = 4 };
+
+static const char *const usage_main =
+    "usage: refract <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  assess [--format text|json] [--as-of YYYY-MM-DD] [--kb-dir DIR]... FILE|-\n"
+    "                 assess one patient record (refract case JSON)\n"
+    "  kb check [DIR...]   load and check the knowledge; list every error\n"
+    "  kb list [--format text|json] [--kb-dir DIR]...\n"
+    "                 conditions, definitions, scores, flags, strategies, sources\n"
+    "\n"
+    "options: --help (on every command), --version\n"
+    "exit status: 0 ok, 1 kb check found errors, 2 invalid input or usage,\n"
+    "             3 knowledge did not load, 4 resource limit or internal failure\n"
+    "Decision support for a clinician, not a prescription.\n";
+
+static const char *const usage_assess =
+    "usage: refract assess [--format text|json] [--as-of YYYY-MM-DD] [--kb-dir DIR]... FILE|-\n"
+    "  Reads one patient record (refract case JSON, docs/case-format.md) from FILE or\n"
+    "  standard input and prints the assessment of every condition it shows.\n"
+    "  --format text|json  text (default) for reading, json for integrations\n"
+    "                      (docs/output-format.md)\n"
+    "  --as-of DATE        assess as of this date instead of the record's as_of or today\n"
+    "  --kb-dir DIR        add a site knowledge directory (repeatable; later ones override)\n"
+    "exit status: 0 ok, 2 invalid record (the message names its JSON path), 3 knowledge did\n"
+    "not load, 4 resource limit\n";
+
+static const char *const usage_kb =
+    "usage: refract kb check [DIR...]\n"
+    "       refract kb list [--format text|json] [--kb-dir DIR]...\n"
+    "  check: loads the base knowledge and each DIR (a site's additions), prints every error\n"
+    "         as file:line:column: message; exit 0 when clean, 1 with errors\n"
+    "  list:  prints the conditions with their definitions, scores, flags and strategies,\n"
+    "         and the sources\n";
+
+typedef struct opts {
+    const char *format;
+    const char *as_of;
+    const char *dirs[MAX_KB_DIRS];
+    size_t ndirs;
+    const char *file;
+} opts;
+
+static bool want_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+/* Parse assess/list options; positional arguments go to file (one) or dirs. */
+static int parse_opts(opts *o, int argc, char **argv, bool positional_dirs)
+{
+    memset(o, 0, sizeof *o);
+    o->format = "text";
+    o->dirs[o->ndirs++] = rf_kb_default_dir();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+        if (strcmp(a, "--format") == 0 && has_val) {
+            o->format = argv[++i];
+            if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0) {
+                fprintf(stderr, "refract: --format must be text or json, not '%s'\n", o->format);
+                return EXIT_INPUT;
+            }
+        } else if (strcmp(a, "--as-of") == 0 && has_val) {
+            o->as_of = argv[++i];
+        } else if (strcmp(a, "--kb-dir") == 0 && has_val) {
+            if (o->ndirs == MAX_KB_DIRS) {
+                fprintf(stderr, "refract: at most %d knowledge directories\n", MAX_KB_DIRS);
+                return EXIT_INPUT;
+            }
+            o->dirs[o->ndirs++] = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "refract: unknown or incomplete option '%s' (see --help)\n", a);
+            return EXIT_INPUT;
+        } else if (positional_dirs) {
+            if (o->ndirs == MAX_KB_DIRS) {
+                fprintf(stderr, "refract: at most %d knowledge directories\n", MAX_KB_DIRS);
+                return EXIT_INPUT;
+            }
+            o->dirs[o->ndirs++] = a;
+        } else if (o->file == NULL) {
+            o->file = a;
+        } else {
+            fprintf(stderr, "refract: one record at a time ('%s' is extra)\n", a);
+            return EXIT_INPUT;
+        }
+    }
+    return EXIT_OK;
+}
+
+static void print_diags(const rf_kb *kb, FILE *f)
+{
+    for (int i = 0; i < kb->ndiags; i++)
+        fprintf(f, "%s:%d:%d: %s\n", kb->diags[i].pos.file, kb->diags[i].pos.line,
+                kb->diags[i].pos.col, kb->diags[i].message);
+    if (kb->ndiags_total > kb->ndiags)
+        fprintf(f, "... and %d more\n", kb->ndiags_total - kb->ndiags);
+}
+
+static int load_kb(rf_kb **out, const opts *o)
+{
+    refract_error err = {0};
+    int rc = rf_kb_load(out, o->dirs, o->ndirs, &err);
+    if (rc == REFRACT_OK)
+        return EXIT_OK;
+    if (*out && (*out)->ndiags_total > 0) {
+        fprintf(stderr, "refract: the knowledge base did not load:\n");
+        print_diags(*out, stderr);
+    } else {
+        fprintf(stderr, "refract: %s: %s\n", err.where, err.message);
+    }
+    return EXIT_KB;
+}
+
+static int exit_for(int rc)
+{
+    return rc == REFRACT_EINVAL || rc == REFRACT_EIO ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+static int cmd_assess(int argc, char **argv)
+{
+    if (want_help(argc, argv)) {
+        fputs(usage_assess, stdout);
+        return EXIT_OK;
+    }
+    opts o;
+    int rc = parse_opts(&o, argc, argv, false);
+    if (rc != EXIT_OK)
+        return rc;
+    if (o.file == NULL) {
+        fputs(usage_assess, stderr);
+        return EXIT_INPUT;
+    }
+    rf_date as_of = RF_DATE_NONE;
+    if (o.as_of && !rf_date_parse(o.as_of, strlen(o.as_of), &as_of)) {
+        fprintf(stderr, "refract: --as-of: '%s' is not a date (YYYY-MM-DD)\n", o.as_of);
+        return EXIT_INPUT;
+    }
+    rf_kb *kb = NULL;
+    rc = load_kb(&kb, &o);
+    if (rc != EXIT_OK) {
+        rf_kb_free(kb);
+        return rc;
+    }
+    rf_arena a;
+    rf_arena_init(&a, RF_LIMIT_ARENA_BYTES);
+    refract_error err = {0};
+    char *buf;
+    size_t len;
+    rf_patient *p = NULL;
+    rf_assessment *as = NULL;
+    int st = rf_file_read(&buf, &len, &a, o.file, RF_LIMIT_INPUT_BYTES, &err);
+    if (st == REFRACT_OK)
+        st = rf_case_parse(&p, &a, buf, len, as_of, &err);
+    if (st == REFRACT_OK)
+        st = rf_engine_resolve(p, kb, &a, &err);
+    if (st == REFRACT_OK)
+        st = rf_engine_assess(&as, p, kb, &a, &err);
+    if (st != REFRACT_OK) {
+        fprintf(stderr, "refract: %s: %s: %s\n", o.file, err.where, err.message);
+        rc = exit_for(st);
+    } else {
+        rf_strbuf out;
+        rf_strbuf_init(&out, 0);
+        if (strcmp(o.format, "json") == 0)
+            rf_render_json(as, &out, true);
+        else
+            rf_render_text(as, &out);
+        fwrite(out.data, 1, out.len, stdout);
+        rf_strbuf_free(&out);
+    }
+    rf_arena_free(&a);
+    rf_kb_free(kb);
+    return rc;
+}
+
+static void list_entries_json(rf_json_writer *w, const rf_kb *kb, const char *key, int cond,
+                              int n, rf_kb_entry *(*get)(const rf_kb *, int, int *, const char **))
+{
+    rf_jw_key(w, key);
+    rf_jw_array_begin(w);
+    for (int i = 0; i < n; i++) {
+        int c;
+        const char *title;
+        rf_kb_entry *e = get(kb, i, &c, &title);
+        if (c != cond)
+            continue;
+        rf_jw_object_begin(w);
+        rf_jw_key(w, "id");
+        rf_jw_string(w, e->id);
+        if (title) {
+            rf_jw_key(w, "title");
+            rf_jw_string(w, title);
+        }
+        rf_jw_key(w, "sources");
+        rf_jw_array_begin(w);
+        for (int s = 0; s < e->sources.n; s++)
+            rf_jw_string(w, e->sources.ids[s]);
+        rf_jw_array_end(w);
+        if (e->unverified) {
+            rf_jw_key(w, "unverified");
+            rf_jw_string(w, e->unverified);
+        }
+        rf_jw_object_end(w);
+    }
+    rf_jw_array_end(w);
+}
+
+static rf_kb_entry *get_def(const rf_kb *kb, int i, int *c, const char **t)
+{
+    *c = kb->definition[i]->condition;
+    *t = kb->definition[i]->title;
+    return &kb->definition[i]->e;
+}
+static rf_kb_entry *get_score(const rf_kb *kb, int i, int *c, const char **t)
+{
+    *c = kb->score[i]->condition;
+    *t = kb->score[i]->title;
+    return &kb->score[i]->e;
+}
+static rf_kb_entry *get_flag(const rf_kb *kb, int i, int *c, const char **t)
+{
+    *c = kb->flag[i]->condition;
+    *t = kb->flag[i]->title;
+    return &kb->flag[i]->e;
+}
+static rf_kb_entry *get_strategy(const rf_kb *kb, int i, int *c, const char **t)
+{
+    *c = kb->strategy[i]->condition;
+    *t = kb->strategy[i]->name;
+    return &kb->strategy[i]->e;
+}
+
+static void kb_list_json(const rf_kb *kb, rf_strbuf *out)
+{
+    rf_json_writer w;
+    rf_jw_init(&w, out, true);
+    rf_jw_object_begin(&w);
+    rf_jw_key(&w, "knowledge_version");
+    rf_jw_string(&w, kb->version);
+    rf_jw_key(&w, "conditions");
+    rf_jw_array_begin(&w);
+    for (int c = 0; c < kb->n_condition; c++) {
+        rf_jw_object_begin(&w);
+        rf_jw_key(&w, "id");
+        rf_jw_string(&w, kb->condition[c]->e.id);
+        rf_jw_key(&w, "name");
+        rf_jw_string(&w, kb->condition[c]->name);
+        list_entries_json(&w, kb, "definitions", c, kb->n_definition, get_def);
+        list_entries_json(&w, kb, "scores", c, kb->n_score, get_score);
+        list_entries_json(&w, kb, "flags", c, kb->n_flag, get_flag);
+        list_entries_json(&w, kb, "strategies", c, kb->n_strategy, get_strategy);
+        rf_jw_object_end(&w);
+    }
+    rf_jw_array_end(&w);
+    rf_jw_key(&w, "agents");
+    rf_jw_array_begin(&w);
+    for (int i = 0; i < kb->n_agent; i++)
+        rf_jw_string(&w, kb->agent[i]->e.id);
+    rf_jw_array_end(&w);
+    rf_jw_key(&w, "sources");
+    rf_jw_array_begin(&w);
+    for (int i = 0; i < kb->n_source; i++) {
+        rf_jw_object_begin(&w);
+        rf_jw_key(&w, "id");
+        rf_jw_string(&w, kb->source[i]->e.id);
+        rf_jw_key(&w, "citation");
+        rf_jw_string(&w, kb->source[i]->citation);
+        rf_jw_object_end(&w);
+    }
+    rf_jw_array_end(&w);
+    rf_jw_object_end(&w);
+    rf_strbuf_putc(out, '\n');
+}
+
+static void kb_list_text(const rf_kb *kb, rf_strbuf *out)
+{
+    rf_strbuf_printf(out, "knowledge: %s\n", kb->version);
+    for (int c = 0; c < kb->n_condition; c++) {
+        rf_strbuf_printf(out, "\n%s  %s\n", kb->condition[c]->e.id,
+                         kb->condition[c]->name ? kb->condition[c]->name : "");
+        for (int i = 0; i < kb->n_definition; i++)
+            if (kb->definition[i]->condition == c)
+                rf_strbuf_printf(out, "  definition %-36s %s\n", kb->definition[i]->e.id,
+                                 kb->definition[i]->title ? kb->definition[i]->title : "");
+        for (int i = 0; i < kb->n_score; i++)
+            if (kb->score[i]->condition == c)
+                rf_strbuf_printf(out, "  score      %-36s %s\n", kb->score[i]->e.id,
+                                 kb->score[i]->title ? kb->score[i]->title : "");
+        for (int i = 0; i < kb->n_flag; i++)
+            if (kb->flag[i]->condition == c)
+                rf_strbuf_printf(out, "  flag       %-36s %s\n", kb->flag[i]->e.id,
+                                 kb->flag[i]->title ? kb->flag[i]->title : "");
+        for (int i = 0; i < kb->n_strategy; i++)
+            if (kb->strategy[i]->condition == c)
+                rf_strbuf_printf(out, "  strategy   %-36s %s\n", kb->strategy[i]->e.id,
+                                 kb->strategy[i]->name ? kb->strategy[i]->name : "");
+    }
+    rf_strbuf_printf(out, "\n%d sources, %d agents\n", kb->n_source, kb->n_agent);
+}
+
+static int cmd_kb(int argc, char **argv)
+{
+    if (argc < 1 || want_help(argc, argv)) {
+        fputs(usage_kb, argc < 1 ? stderr : stdout);
+        return argc < 1 ? EXIT_INPUT : EXIT_OK;
+    }
+    opts o;
+    bool check = strcmp(argv[0], "check") == 0;
+    if (!check && strcmp(argv[0], "list") != 0) {
+        fprintf(stderr, "refract kb: unknown subcommand '%s'\n%s", argv[0], usage_kb);
+        return EXIT_INPUT;
+    }
+    int rc = parse_opts(&o, argc - 1, argv + 1, check);
+    if (rc != EXIT_OK)
+        return rc;
+    rf_kb *kb = NULL;
+    refract_error err = {0};
+    int st = rf_kb_load(&kb, o.dirs, o.ndirs, &err);
+    if (check) {
+        if (kb && kb->ndiags_total > 0) {
+            print_diags(kb, stdout);
+            printf("%d error(s)\n", kb->ndiags_total);
+            rc = EXIT_KB_ERRORS;
+        } else if (st != REFRACT_OK) {
+            fprintf(stderr, "refract: %s: %s\n", err.where, err.message);
+            rc = EXIT_KB_ERRORS;
+        } else {
+            printf("ok: %s: %d conditions, %d definitions, %d scores, %d flags, %d strategies, "
+                   "%d sources\n", kb->version, kb->n_condition, kb->n_definition, kb->n_score,
+                   kb->n_flag, kb->n_strategy, kb->n_source);
+        }
+        rf_kb_free(kb);
+        return rc;
+    }
+    if (st != REFRACT_OK) {
+        if (kb && kb->ndiags_total)
+            print_diags(kb, stderr);
+        else
+            fprintf(stderr, "refract: %s: %s\n", err.where, err.message);
+        rf_kb_free(kb);
+        return EXIT_KB;
+    }
+    rf_strbuf out;
+    rf_strbuf_init(&out, 0);
+    if (strcmp(o.format, "json") == 0)
+        kb_list_json(kb, &out);
+    else
+        kb_list_text(kb, &out);
+    fwrite(out.data, 1, out.len, stdout);
+    rf_strbuf_free(&out);
+    rf_kb_free(kb);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        const char *dirs[1] = {rf_kb_default_dir()};
+        rf_kb *kb = NULL;
+        refract_error err = {0};
+        int st = rf_kb_load(&kb, dirs, 1, &err);
+        printf("refract %s\nknowledge: %s\n", REFRACT_VERSION,
+               st == REFRACT_OK ? kb->version : "(did not load)");
+        rf_kb_free(kb);
+        return st == REFRACT_OK ? EXIT_OK : EXIT_KB;
+    }
+    if (strcmp(cmd, "assess") == 0)
+        return cmd_assess(argc - 2, argv + 2);
+    if (strcmp(cmd, "kb") == 0)
+        return cmd_kb(argc - 2, argv + 2);
+    fprintf(stderr, "refract: unknown command '%s'\n%s", cmd, usage_main);
+    return EXIT_INPUT;
+}

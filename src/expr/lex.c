@@ -1,0 +1,258 @@
+/* lex.c - tokens of the knowledge language. Numbers take a UCUM unit written after them on
+ * the same line ("42 d", "20 mg/d", "50 %"), converted here to the dimension's canonical
+ * unit, so every later stage sees one unit per dimension. */
+#include <math.h>
+#include <string.h>
+
+#include "expr.h"
+
+const char *rf_tok_name(rf_tok_kind k)
+{
+    static const char *const names[] = {
+#define X(name, desc) desc,
+        RF_TOKEN_LIST(X)
+#undef X
+    };
+    return names[k];
+}
+
+void rf_lex_init(rf_lexer *lx, rf_arena *a, const char *file, const char *src, size_t len)
+{
+    memset(lx, 0, sizeof *lx);
+    lx->src = lx->cur = src;
+    lx->end = src + len;
+    lx->pos.file = file;
+    lx->pos.line = 1;
+    lx->pos.col = 1;
+    lx->arena = a;
+}
+
+static void advance(rf_lexer *lx)
+{
+    if (*lx->cur == '\n') {
+        lx->pos.line++;
+        lx->pos.col = 1;
+    } else if (((unsigned char)*lx->cur & 0xC0) != 0x80) {
+        lx->pos.col++; /* count characters, not UTF-8 continuation bytes */
+    }
+    lx->cur++;
+}
+
+static void skip_space_and_comments(rf_lexer *lx)
+{
+    while (lx->cur < lx->end) {
+        char c = *lx->cur;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            advance(lx);
+        } else if (c == '#') {
+            while (lx->cur < lx->end && *lx->cur != '\n')
+                advance(lx);
+        } else {
+            break;
+        }
+    }
+}
+
+static bool is_ident_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_ident_char(char c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool is_unit_char(char c)
+{
+    return is_ident_char(c) || c == '/' || c == '.' || c == '*' || c == '[' || c == ']' ||
+           c == '{' || c == '}' || c == '%' || c == '^' || ((unsigned char)c & 0x80);
+}
+
+static rf_token make(rf_lexer *lx, rf_tok_kind k, rf_pos pos, const char *start)
+{
+    rf_token t;
+    memset(&t, 0, sizeof t);
+    t.kind = k;
+    t.pos = pos;
+    t.text = start;
+    t.len = (size_t)(lx->cur - start);
+    return t;
+}
+
+static rf_token lex_error(rf_lexer *lx, rf_pos pos, const char *start, const char *msg)
+{
+    lx->error = msg;
+    if (lx->cur == start && lx->cur < lx->end)
+        advance(lx);
+    return make(lx, RF_TOK_ERROR, pos, start);
+}
+
+/* After a number: an optional unit on the same line, taken only if the unit table knows it,
+ * so "2 and" stays a number followed by the keyword. */
+static void lex_unit(rf_lexer *lx, rf_token *t)
+{
+    const char *p = lx->cur;
+    while (p < lx->end && (*p == ' ' || *p == '\t'))
+        p++;
+    const char *u = p;
+    while (p < lx->end && is_unit_char(*p))
+        p++;
+    while (p > u && p[-1] == '.')
+        p--;
+    if (p == u)
+        return;
+    rf_unit unit;
+    if (!rf_unit_lookup(u, (size_t)(p - u), &unit))
+        return;
+    while (lx->cur < p)
+        advance(lx);
+    t->has_unit = true;
+    t->unit = unit;
+    t->num *= unit.factor;
+    t->len = (size_t)(lx->cur - t->text);
+}
+
+static rf_token lex_number(rf_lexer *lx, rf_pos pos)
+{
+    const char *start = lx->cur;
+    double v = 0, scale = 0;
+    while (lx->cur < lx->end && *lx->cur >= '0' && *lx->cur <= '9') {
+        v = v * 10 + (*lx->cur - '0');
+        advance(lx);
+    }
+    if (lx->cur + 1 < lx->end && *lx->cur == '.' && lx->cur[1] >= '0' && lx->cur[1] <= '9') {
+        advance(lx);
+        scale = 1;
+        while (lx->cur < lx->end && *lx->cur >= '0' && *lx->cur <= '9') {
+            scale /= 10;
+            v += (*lx->cur - '0') * scale;
+            advance(lx);
+        }
+    }
+    if (lx->cur < lx->end && (*lx->cur == 'e' || *lx->cur == 'E') && lx->cur + 1 < lx->end &&
+        ((lx->cur[1] >= '0' && lx->cur[1] <= '9') || lx->cur[1] == '-' || lx->cur[1] == '+')) {
+        advance(lx);
+        int sign = 1, e = 0;
+        if (*lx->cur == '-' || *lx->cur == '+') {
+            sign = *lx->cur == '-' ? -1 : 1;
+            advance(lx);
+        }
+        if (lx->cur >= lx->end || *lx->cur < '0' || *lx->cur > '9')
+            return lex_error(lx, pos, start, "exponent without digits");
+        while (lx->cur < lx->end && *lx->cur >= '0' && *lx->cur <= '9') {
+            if (e < 400)
+                e = e * 10 + (*lx->cur - '0');
+            advance(lx);
+        }
+        v *= pow(10, sign * e);
+    }
+    rf_token t = make(lx, RF_TOK_NUMBER, pos, start);
+    t.num = v;
+    lex_unit(lx, &t);
+    return t;
+}
+
+static rf_token lex_string(rf_lexer *lx, rf_pos pos)
+{
+    const char *start = lx->cur;
+    advance(lx); /* opening quote */
+    rf_strbuf b;
+    rf_strbuf_init(&b, 1u << 20);
+    while (lx->cur < lx->end && *lx->cur != '"') {
+        char c = *lx->cur;
+        if (c == '\n') {
+            rf_strbuf_free(&b);
+            return lex_error(lx, pos, start, "unterminated string");
+        }
+        if (c == '\\') {
+            advance(lx);
+            if (lx->cur >= lx->end)
+                break;
+            char e = *lx->cur;
+            c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+            if (e != 'n' && e != 't' && e != '"' && e != '\\') {
+                rf_strbuf_free(&b);
+                return lex_error(lx, pos, start, "unknown escape in string");
+            }
+        }
+        rf_strbuf_putc(&b, c);
+        advance(lx);
+    }
+    if (lx->cur >= lx->end) {
+        rf_strbuf_free(&b);
+        return lex_error(lx, pos, start, "unterminated string");
+    }
+    advance(lx); /* closing quote */
+    rf_token t = make(lx, RF_TOK_STRING, pos, start);
+    t.str = rf_arena_strndup(lx->arena, b.data ? b.data : "", b.len);
+    rf_strbuf_free(&b);
+    return t;
+}
+
+static rf_token lex_punct(rf_lexer *lx, rf_pos pos)
+{
+    const char *start = lx->cur;
+    char c = *lx->cur;
+    char n = lx->cur + 1 < lx->end ? lx->cur[1] : '\0';
+    rf_tok_kind k;
+    size_t len = 1;
+    switch (c) {
+    case '{': k = RF_TOK_LBRACE; break;
+    case '}': k = RF_TOK_RBRACE; break;
+    case '(': k = RF_TOK_LPAREN; break;
+    case ')': k = RF_TOK_RPAREN; break;
+    case ',': k = RF_TOK_COMMA; break;
+    case ':': k = RF_TOK_COLON; break;
+    case '.': k = RF_TOK_DOT; break;
+    case '+': k = RF_TOK_PLUS; break;
+    case '-': k = RF_TOK_MINUS; break;
+    case '*': k = RF_TOK_STAR; break;
+    case '/': k = RF_TOK_SLASH; break;
+    case '=':
+        k = n == '=' ? RF_TOK_EQ : RF_TOK_ASSIGN;
+        len = n == '=' ? 2 : 1;
+        break;
+    case '!':
+        if (n != '=')
+            return lex_error(lx, pos, start, "'!' must be followed by '=' (use 'not')");
+        k = RF_TOK_NE;
+        len = 2;
+        break;
+    case '<':
+        k = n == '=' ? RF_TOK_LE : RF_TOK_LT;
+        len = n == '=' ? 2 : 1;
+        break;
+    case '>':
+        k = n == '=' ? RF_TOK_GE : RF_TOK_GT;
+        len = n == '=' ? 2 : 1;
+        break;
+    default:
+        return lex_error(lx, pos, start, "invalid character");
+    }
+    while (len--)
+        advance(lx);
+    return make(lx, k, pos, start);
+}
+
+rf_token rf_lex_next(rf_lexer *lx)
+{
+    skip_space_and_comments(lx);
+    rf_pos pos = lx->pos;
+    if (lx->cur >= lx->end)
+        return make(lx, RF_TOK_EOF, pos, lx->cur);
+    char c = *lx->cur;
+    if (is_ident_start(c)) {
+        const char *start = lx->cur;
+        while (lx->cur < lx->end && is_ident_char(*lx->cur))
+            advance(lx);
+        rf_token t = make(lx, RF_TOK_IDENT, pos, start);
+        t.str = rf_arena_strndup(lx->arena, start, t.len);
+        return t;
+    }
+    if (c >= '0' && c <= '9')
+        return lex_number(lx, pos);
+    if (c == '"')
+        return lex_string(lx, pos);
+    return lex_punct(lx, pos);
+}

@@ -1,0 +1,241 @@
+/* load.c - finds the knowledge files in each directory (sorted, so loading is
+ * deterministic), parses and checks them, and names the result: the knowledge version is the
+ * declared version plus a hash of every byte loaded, and each site directory adds itself, so
+ * an output always says exactly which knowledge produced it. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../util/limits.h"
+#include "kb.h"
+
+void rf_kb_diag(rf_kb *kb, rf_pos pos, const char *fmt, ...)
+{
+    kb->ndiags_total++;
+    if (kb->ndiags >= RF_LIMIT_KB_DIAGNOSTICS)
+        return;
+    if (kb->ndiags == kb->cap_diags) {
+        int ncap = kb->cap_diags ? kb->cap_diags * 2 : 16;
+        rf_diag *n = rf_arena_grow(&kb->arena, kb->diags, sizeof *n * (size_t)kb->cap_diags,
+                                   sizeof *n * (size_t)ncap);
+        if (n == NULL)
+            return;
+        kb->diags = n;
+        kb->cap_diags = ncap;
+    }
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kb->diags[kb->ndiags].pos = pos;
+    kb->diags[kb->ndiags].message = rf_arena_strdup(&kb->arena, msg);
+    kb->ndiags++;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The .kb files of one directory, sorted by name. */
+static int list_files(rf_kb *kb, const char *dir, char ***out, int *n, refract_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return rf_error_set(err, REFRACT_EIO, dir, "cannot open knowledge directory");
+    rf_ptrvec v = {0};
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 4 || strcmp(de->d_name + len - 3, ".kb") != 0 || de->d_name[0] == '.')
+            continue;
+        char *path = rf_arena_printf(&kb->arena, "%s/%s", dir, de->d_name);
+        if (path == NULL || rf_ptrvec_push(&v, &kb->arena, path) != REFRACT_OK) {
+            closedir(d);
+            return rf_error_set(err, REFRACT_ENOMEM, dir, "out of memory");
+        }
+    }
+    closedir(d);
+    if (v.len)
+        qsort(v.items, v.len, sizeof(char *), cmp_str);
+    *out = (char **)v.items;
+    *n = (int)v.len;
+    return REFRACT_OK;
+}
+
+static const char *base_name(const char *path)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    const char *end = path + len;
+    const char *s = end;
+    while (s > path && s[-1] != '/')
+        s--;
+    static char buf[128];
+    snprintf(buf, sizeof buf, "%.*s", (int)(end - s), s);
+    return buf;
+}
+
+static int load_dir(rf_kb *kb, const char *dir, int index, uint64_t *hash, refract_error *err)
+{
+    char **files = NULL;
+    int n = 0;
+    int rc = list_files(kb, dir, &files, &n, err);
+    if (rc != REFRACT_OK)
+        return rc;
+    if (n == 0 && index == 0)
+        return rf_error_set(err, REFRACT_EKB, dir, "no .kb files in the knowledge directory");
+    for (int i = 0; i < n; i++) {
+        char *src;
+        size_t len;
+        rc = rf_file_read(&src, &len, &kb->arena, files[i], RF_LIMIT_KB_FILE_BYTES, err);
+        if (rc != REFRACT_OK)
+            return rc;
+        const char *name = strrchr(files[i], '/');
+        name = name ? name + 1 : files[i];
+        *hash = fnv1a(*hash, name, strlen(name) + 1);
+        *hash = fnv1a(*hash, src, len);
+        rf_kb_parse(kb, files[i], src, len, index);
+    }
+    return REFRACT_OK;
+}
+
+int rf_kb_load(rf_kb **out, const char *const *dirs, size_t ndirs, refract_error *err)
+{
+    *out = NULL;
+    rf_kb *kb = calloc(1, sizeof *kb);
+    if (kb == NULL)
+        return rf_error_set(err, REFRACT_ENOMEM, "", "out of memory");
+    rf_arena_init(&kb->arena, 0);
+    kb->ndirs = (int)ndirs;
+    rf_strbuf ver;
+    rf_strbuf_init(&ver, 4096);
+    int rc = REFRACT_OK;
+    for (size_t i = 0; i < ndirs; i++) {
+        uint64_t h = 14695981039346656037ull;
+        rc = load_dir(kb, dirs[i], (int)i, &h, err);
+        if (rc != REFRACT_OK)
+            break;
+        if (i == 0)
+            rf_strbuf_printf(&ver, "%s %s+%08llx", kb->name ? kb->name : "refract-kb",
+                             kb->base_version ? kb->base_version : "unversioned",
+                             (unsigned long long)(h & 0xffffffffu));
+        else
+            rf_strbuf_printf(&ver, " site:%s+%08llx", base_name(dirs[i]),
+                             (unsigned long long)(h & 0xffffffffu));
+    }
+    if (rc == REFRACT_OK) {
+        if (!kb->have_knowledge)
+            rf_kb_diag(kb, (rf_pos){dirs[0], 1, 1},
+                       "no 'knowledge { name: ... version: ... }' declaration");
+        rf_kb_check(kb);
+        kb->version = rf_arena_strdup(&kb->arena, rf_strbuf_cstr(&ver));
+        if (kb->arena.failed)
+            rc = rf_error_set(err, REFRACT_ENOMEM, "", "out of memory loading knowledge");
+        else if (kb->ndiags_total > 0)
+            rc = rf_error_set(err, REFRACT_EKB, "", "%d error(s) in the knowledge base; first: %s:%d:%d: %s",
+                              kb->ndiags_total, kb->diags[0].pos.file, kb->diags[0].pos.line,
+                              kb->diags[0].pos.col, kb->diags[0].message);
+    }
+    rf_strbuf_free(&ver);
+    *out = kb; /* even on error: the caller may list the diagnostics, then free it */
+    return rc;
+}
+
+void rf_kb_free(rf_kb *kb)
+{
+    if (kb == NULL)
+        return;
+    rf_arena_free(&kb->arena);
+    free(kb);
+}
+
+static bool code_eq(const rf_kb_code *c, const char *system, const char *code)
+{
+    if (strcmp(c->system, system) != 0)
+        return false;
+    if (!c->prefix)
+        return strcmp(c->code, code) == 0;
+    size_t n = strlen(c->code);
+    /* "F31.*": F31 itself, F31.x, F31.xx; and for ICD "F31*" style codes without the dot */
+    return strncmp(c->code, code, n) == 0 && (code[n] == '\0' || code[n] == '.' || (n && c->code[n - 1] == '.') ||
+                                               (code[n] >= '0' && code[n] <= '9') ||
+                                               (code[n] >= 'A' && code[n] <= 'Z'));
+}
+
+bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *code)
+{
+    if (system == NULL || code == NULL)
+        return false;
+    for (int i = 0; i < codes->n; i++)
+        if (code_eq(&codes->items[i], system, code))
+            return true;
+    return false;
+}
+
+int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id)
+{
+#define FIND(tab)                                                                            \
+    for (int i = 0; i < kb->n_##tab; i++)                                                    \
+        if (strcmp(kb->tab[i]->e.id, id) == 0)                                               \
+            return i;                                                                        \
+    return -1;
+    switch (kind) {
+    case RF_SYM_AGENT: FIND(agent)
+    case RF_SYM_CLASS: FIND(klass)
+    case RF_SYM_CODESET: FIND(codeset)
+    case RF_SYM_CONDITION: FIND(condition)
+    case RF_SYM_OBSERVATION: FIND(observation)
+    case RF_SYM_PROCEDURE: FIND(procedure)
+    case RF_SYM_FLAG: FIND(flag)
+    case RF_SYM_DEFINITION: FIND(definition)
+    case RF_SYM_SCORE: FIND(score)
+    case RF_SYM_STRATEGY: FIND(strategy)
+    case RF_SYM_ANY:
+        break;
+    }
+#undef FIND
+    return -1;
+}
+
+int rf_kb_find_let(const rf_kb *kb, const char *id)
+{
+    for (int i = 0; i < kb->n_let; i++)
+        if (strcmp(kb->let[i]->e.id, id) == 0)
+            return i;
+    return -1;
+}
+
+const rf_kb_adequacy *rf_kb_adequacy_for(const rf_kb *kb, int condition, int agent)
+{
+    for (int i = 0; i < kb->n_adequacy; i++)
+        if (kb->adequacy[i]->condition == condition && kb->adequacy[i]->agent == agent)
+            return kb->adequacy[i];
+    return NULL;
+}
+
+const char *rf_kb_default_dir(void)
+{
+    const char *env = getenv("REFRACT_KB_DIR");
+    if (env && *env)
+        return env;
+#ifdef RF_SOURCE_KB_DIR
+    return RF_SOURCE_KB_DIR;
+#else
+    return "kb";
+#endif
+}
