@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../api/pipeline.h"
 #include "../engine/engine.h"
-#include "../io/io.h"
 #include "../json/json.h"
 #include "../kb/kb.h"
 #include "../render/render.h"
@@ -168,15 +168,10 @@ static int cmd_assess(int argc, char **argv)
     refract_error err = {0};
     char *buf;
     size_t len;
-    rf_patient *p = NULL;
     rf_assessment *as = NULL;
     int st = rf_file_read(&buf, &len, &a, o.file, RF_LIMIT_INPUT_BYTES, &err);
     if (st == REFRACT_OK)
-        st = rf_case_parse(&p, &a, buf, len, as_of, &err);
-    if (st == REFRACT_OK)
-        st = rf_engine_resolve(p, kb, &a, &err);
-    if (st == REFRACT_OK)
-        st = rf_engine_assess(&as, p, kb, &a, &err);
+        st = rf_pipeline_assess_case(&as, kb, &a, buf, len, as_of, &err);
     if (st != REFRACT_OK) {
         fprintf(stderr, "refract: %s: %s: %s\n", o.file, err.where, err.message);
         rc = exit_for(st);

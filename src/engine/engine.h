@@ -93,6 +93,7 @@ typedef struct rf_cond_result {
     rf_excl_result *excluded;
     int nexcluded;
     rf_texts unverified; /* unverified facts this condition's results rest on */
+    rf_texts rules_fired; /* ids of contraindication and pgx rules that applied */
 } rf_cond_result;
 
 typedef struct rf_assessment {

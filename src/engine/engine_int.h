@@ -35,7 +35,7 @@ typedef struct rf_eval {
     const char **trial_label; /* [ntrials] */
     /* trace: records that satisfied comprehensions during the current clause */
     rf_ptrvec *witness;
-    int steps;            /* evaluation steps, bounded */
+    rf_texts *fired;      /* while ranking: ids of the agent rules that applied */
 } rf_eval;
 
 int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a);

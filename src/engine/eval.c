@@ -409,11 +409,16 @@ static rf_val trial_field(rf_eval *ev, const rf_trial *t, int f)
         if (!rf_num_known(t->adherence))
             return u.missing = field_missing(ev, t, RF_REC_TRIAL, "adherence"), u;
         return vnum(t->adherence, t->adherence);
-    case RF_FLD_LEVEL: {
+    case RF_FLD_LEVEL:
+    case RF_FLD_LEVEL_MOLAR: {
+        /* a level is a mass (ng/mL) or an amount (mmol/L) concentration: one field each */
         rf_unit un;
+        rf_dim want = f == RF_FLD_LEVEL ? RF_DIM_MASS_CONC : RF_DIM_AMOUNT_CONC;
         if (!rf_num_known(t->level_value) || t->level_unit == NULL ||
-            !rf_unit_lookup(t->level_unit, strlen(t->level_unit), &un))
-            return u.missing = field_missing(ev, t, RF_REC_TRIAL, "drug level"), u;
+            !rf_unit_lookup(t->level_unit, strlen(t->level_unit), &un) || un.dim != want)
+            return u.missing = field_missing(ev, t, RF_REC_TRIAL,
+                                             f == RF_FLD_LEVEL ? "drug level (mass concentration)"
+                                                               : "drug level (amount concentration)"), u;
         double x = t->level_value * un.factor;
         return vnum(x, x);
     }

@@ -103,6 +103,8 @@ static agent_verdict judge_agent(rf_eval *ev, int agent, rf_rec_result *rec)
             continue;
         rf_val w = rf_eval_node(ev, c->when);
         ev->frame = saved;
+        if (w.b == RF_TRUE && ev->fired)
+            rf_texts_add(ev->fired, ev->a, c->e.id);
         if (w.b == RF_TRUE && c->absolute)
             return (agent_verdict){true, RF_EX_CONTRAINDICATED, rf_arena_printf(ev->a, "%s: %s", name, c->text)};
         if (w.b == RF_TRUE)
@@ -116,6 +118,8 @@ static agent_verdict judge_agent(rf_eval *ev, int agent, rf_rec_result *rec)
         const rf_genotype *gt = NULL;
         if (!agent_in(kb, agent, &g->agents, &g->classes) || !pgx_applies(p, g, &gt))
             continue;
+        if (ev->fired)
+            rf_texts_add(ev->fired, ev->a, g->e.id);
         const char *what = rf_arena_printf(ev->a, "%s: %s %s%s: %s (%s)", name, g->gene,
                                            g->phenotype ? g->phenotype : "", g->allele ? g->allele : "",
                                            g->advice ? g->advice : "see the source", g->e.id);
@@ -278,9 +282,11 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
     cr->excluded = RF_NEWN(ev->a, rf_excl_result, kb->n_strategy + 1);
     if (cr->recs == NULL || cr->excluded == NULL)
         return;
+    ev->fired = &cr->rules_fired;
     for (int i = 0; i < kb->n_strategy; i++)
         if (kb->strategy[i]->condition == ev->cond)
             judge_strategy(ev, cr, kb->strategy[i]);
+    ev->fired = NULL;
     qsort(cr->recs, (size_t)cr->nrecs, sizeof *cr->recs, cmp_rec);
     for (int i = 0; i < cr->nrecs; i++)
         cr->recs[i].rank = i + 1;

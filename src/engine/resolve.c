@@ -6,20 +6,9 @@
 
 #include "engine_int.h"
 
-static bool codes_match(const rf_kb_codes *codes, const rf_code *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (rf_kb_code_match(codes, c[i].system, c[i].code))
-            return true;
-    return false;
-}
-
 static int agent_by_codes(const rf_kb *kb, const rf_code *c, size_t n)
 {
-    for (int i = 0; i < kb->n_agent; i++)
-        if (codes_match(&kb->agent[i]->codes, c, n))
-            return i;
-    return -1;
+    return rf_kb_match_codes(kb, RF_SYM_AGENT, c, n);
 }
 
 static const char *path(rf_arena *a, const char *where, const char *field)
@@ -79,9 +68,7 @@ static int resolve_observation(rf_observation *o, int *kind, const rf_kb *kb, rf
             return rf_error_set(err, REFRACT_EINVAL, path(a, o->where, "kind"),
                                 "unknown observation kind '%s'", o->kind);
     } else {
-        for (int i = 0; i < kb->n_observation && *kind < 0; i++)
-            if (codes_match(&kb->observation[i]->codes, o->codes, o->ncodes))
-                *kind = i;
+        *kind = rf_kb_match_codes(kb, RF_SYM_OBSERVATION, o->codes, o->ncodes);
         if (*kind < 0)
             return REFRACT_OK;
         o->kind = kb->observation[*kind]->e.id;
@@ -130,10 +117,11 @@ static int resolve_concepts(rf_patient *p, const rf_kb *kb, rf_arena *a, refract
         if (x->kind && rf_kb_find(kb, RF_SYM_PROCEDURE, x->kind) < 0)
             return rf_error_set(err, REFRACT_EINVAL, path(a, x->where, "kind"),
                                 "unknown procedure kind '%s'", x->kind);
-        if (x->kind == NULL)
-            for (int k = 0; k < kb->n_procedure && x->kind == NULL; k++)
-                if (codes_match(&kb->procedure[k]->codes, x->codes, x->ncodes))
-                    x->kind = kb->procedure[k]->e.id;
+        if (x->kind == NULL) {
+            int k = rf_kb_match_codes(kb, RF_SYM_PROCEDURE, x->codes, x->ncodes);
+            if (k >= 0)
+                x->kind = kb->procedure[k]->e.id;
+        }
     }
     static const char *const kinds[] = {"optimisation", "switch", "augmentation", "combination",
                                         "neurostimulation", "psychological", "surgery", "diet",

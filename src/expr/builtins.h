@@ -103,6 +103,7 @@ typedef enum rf_comprehension {
     X(TRIAL, DURATION, "duration", RF_TY_NUM, RF_DIM_TIME)                                   \
     X(TRIAL, ADHERENCE, "adherence", RF_TY_NUM, RF_DIM_NONE)                                 \
     X(TRIAL, LEVEL, "level", RF_TY_NUM, RF_DIM_MASS_CONC)                                    \
+    X(TRIAL, LEVEL_MOLAR, "level_molar", RF_TY_NUM, RF_DIM_AMOUNT_CONC)                      \
     X(TRIAL, OUTCOME, "outcome", RF_TY_STR, RF_DIM_NONE)                                     \
     X(TRIAL, IMPROVEMENT, "improvement", RF_TY_NUM, RF_DIM_NONE)                             \
     X(TRIAL, BASELINE_SCORE, "baseline_score", RF_TY_NUM, RF_DIM_NONE)                       \

@@ -874,8 +874,25 @@ static void check_pgx(rf_kb *kb, rf_kb_pgx *g)
         rf_kb_diag(kb, g->e.pos, "pgx '%s' names no agent or class", g->e.id);
 }
 
+static void check_codeset(rf_kb *kb, rf_kb_codeset *c)
+{
+    check_sources(kb, &c->e, "codeset", false);
+    c->target = -1;
+    if (c->target_id == NULL)
+        return;
+    c->target = rf_kb_find(kb, c->target_kind, c->target_id);
+    if (c->target < 0)
+        rf_kb_diag(kb, c->target_pos, "unknown %s '%s'",
+                   c->target_kind == RF_SYM_AGENT ? "agent"
+                   : c->target_kind == RF_SYM_OBSERVATION ? "observation"
+                   : c->target_kind == RF_SYM_PROCEDURE ? "procedure" : "condition",
+                   c->target_id);
+}
+
 void rf_kb_check(rf_kb *kb)
 {
+    for (int i = 0; i < kb->n_codeset; i++)
+        check_codeset(kb, kb->codeset[i]);
     for (int i = 0; i < kb->n_source; i++)
         check_sources(kb, &kb->source[i]->e, "source", false);
     check_agents_and_classes(kb);

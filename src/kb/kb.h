@@ -59,6 +59,12 @@ typedef struct rf_kb_codeset {
     rf_kb_entry e;
     const char *name;
     rf_kb_codes codes;
+    /* optional: the codes identify this entry (so a site or the FHIR mapping can add codes
+     * to an agent, observation, procedure or condition declared elsewhere) */
+    rf_sym_kind target_kind;
+    const char *target_id;
+    rf_pos target_pos;
+    int target;
 } rf_kb_codeset;
 
 typedef struct rf_kb_observation {
@@ -295,5 +301,8 @@ int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id);
 int rf_kb_find_let(const rf_kb *kb, const char *id);
 const rf_kb_adequacy *rf_kb_adequacy_for(const rf_kb *kb, int condition, int agent);
 bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *code);
+/* The entry of the given kind that the codes identify: its own codes, then code sets that
+ * target it. -1 if none. */
+int rf_kb_match_codes(const rf_kb *kb, rf_sym_kind kind, const void *codes, size_t ncodes);
 
 #endif

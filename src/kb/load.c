@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../model/model.h"
 #include "../util/limits.h"
 #include "kb.h"
 
@@ -238,4 +239,32 @@ const char *rf_kb_default_dir(void)
 #else
     return "kb";
 #endif
+}
+
+static const rf_kb_codes *own_codes(const rf_kb *kb, rf_sym_kind kind, int i)
+{
+    switch (kind) {
+    case RF_SYM_AGENT: return &kb->agent[i]->codes;
+    case RF_SYM_OBSERVATION: return &kb->observation[i]->codes;
+    case RF_SYM_PROCEDURE: return &kb->procedure[i]->codes;
+    case RF_SYM_CONDITION: return &kb->condition[i]->codes;
+    default: return NULL;
+    }
+}
+
+int rf_kb_match_codes(const rf_kb *kb, rf_sym_kind kind, const void *codes_, size_t ncodes)
+{
+    const rf_code *codes = codes_;
+    int n = kind == RF_SYM_AGENT ? kb->n_agent : kind == RF_SYM_OBSERVATION ? kb->n_observation
+            : kind == RF_SYM_PROCEDURE ? kb->n_procedure : kind == RF_SYM_CONDITION ? kb->n_condition : 0;
+    for (size_t c = 0; c < ncodes; c++) {
+        for (int i = 0; i < n; i++)
+            if (rf_kb_code_match(own_codes(kb, kind, i), codes[c].system, codes[c].code))
+                return i;
+        for (int i = 0; i < kb->n_codeset; i++)
+            if (kb->codeset[i]->target_kind == kind && kb->codeset[i]->target >= 0 &&
+                rf_kb_code_match(&kb->codeset[i]->codes, codes[c].system, codes[c].code))
+                return kb->codeset[i]->target;
+    }
+    return -1;
 }

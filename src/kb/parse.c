@@ -633,8 +633,18 @@ static void decl_codeset(parser *p)
             c->name = expect_string(p, "expected a name in quotes");
         else if (FIELD("codes"))
             parse_codes(p, &c->codes);
-        else
-            fail(p, "unknown field in codeset (name, codes, note, unverified)");
+        else if (is_word(p, "agent") || is_word(p, "observation") || is_word(p, "procedure") ||
+                 is_word(p, "condition")) {
+            c->target_kind = is_word(p, "agent") ? RF_SYM_AGENT
+                             : is_word(p, "observation") ? RF_SYM_OBSERVATION
+                             : is_word(p, "procedure") ? RF_SYM_PROCEDURE : RF_SYM_CONDITION;
+            next(p);
+            expect(p, RF_TOK_COLON, "expected ':'");
+            c->target_pos = p->tok.pos;
+            c->target_id = expect_ident(p, "expected the id the codes identify");
+        } else
+            fail(p, "unknown field in codeset (name, codes, agent, observation, procedure, "
+                    "condition, note, unverified)");
     }
     next(p);
     ADD(codeset, c, "codeset");

@@ -245,6 +245,7 @@ static void condition(rf_json_writer *w, const rf_kb *kb, const rf_cond_result *
     for (int i = 0; i < c->nexcluded; i++)
         excluded(w, &c->excluded[i]);
     rf_jw_array_end(w);
+    texts(w, "rules_applied", &c->rules_fired, true);
     texts(w, "unverified", &c->unverified, true);
     rf_jw_object_end(w);
 }
