@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../expr/builtins.h"
+#include "../util/limits.h"
 #include "engine_int.h"
 
 const char *rf_status_name(rf_status s)
@@ -123,6 +124,7 @@ typedef struct saved {
 
 static saved enter(rf_eval *ev, int cond)
 {
+    ev->depth++;
     saved s = {ev->cond, ev->pcond, ev->frame, ev->witness};
     rf_eval_set_condition(ev, cond);
     ev->witness = NULL;
@@ -131,6 +133,7 @@ static saved enter(rf_eval *ev, int cond)
 
 static void leave(rf_eval *ev, saved s)
 {
+    ev->depth--;
     ev->cond = s.cond;
     ev->pcond = s.pcond;
     ev->frame = s.frame;
@@ -188,10 +191,14 @@ void rf_eval_definition(rf_eval *ev, int index)
         }
         return;
     }
-    ev->def_state[index] = 1;
     const rf_kb_definition *d = ev->kb->definition[index];
     rf_def_result *r = &ev->defs[index];
     r->def = d;
+    if (ev->depth >= RF_LIMIT_REF_DEPTH) { /* undecided, and not remembered */
+        r->status = RF_ST_INSUFFICIENT;
+        return;
+    }
+    ev->def_state[index] = 1;
     saved s = enter(ev, d->condition);
     if (ev->pcond == NULL) {
         r->status = RF_ST_NOT_APPLICABLE;
@@ -222,6 +229,8 @@ void rf_eval_score(rf_eval *ev, int index)
 {
     if (ev->score_state[index] != 0)
         return; /* done, or a cycle: the result so far (not computed) stands */
+    if (ev->depth >= RF_LIMIT_REF_DEPTH)
+        return;
     ev->score_state[index] = 1;
     const rf_kb_score *sc = ev->kb->score[index];
     rf_score_result *r = &ev->scores[index];
@@ -293,6 +302,10 @@ void rf_eval_flag(rf_eval *ev, int index)
 {
     if (ev->flag_state[index] != 0)
         return;
+    if (ev->depth >= RF_LIMIT_REF_DEPTH) {
+        ev->flags[index].raised = RF_UNKNOWN;
+        return;
+    }
     ev->flag_state[index] = 1;
     const rf_kb_flag *f = ev->kb->flag[index];
     rf_flag_result *r = &ev->flags[index];

@@ -35,6 +35,7 @@ typedef struct rf_eval {
     const char **trial_label; /* [ntrials] */
     /* trace: records that satisfied comprehensions during the current clause */
     rf_ptrvec *witness;
+    int depth;            /* nesting of results computed on demand */
     rf_texts *fired;      /* while ranking: ids of the agent rules that applied */
 } rf_eval;
 

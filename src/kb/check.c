@@ -101,6 +101,13 @@ static void check_let(rf_kb *kb, rf_kb_let *l)
         l->type = T_ERR;
         return;
     }
+    if (kb->let_depth >= RF_LIMIT_REF_DEPTH) {
+        rf_kb_diag(kb, l->e.pos, "let '%s': lets nested deeper than %d", l->e.id, RF_LIMIT_REF_DEPTH);
+        l->type = T_ERR;
+        l->state = 2;
+        return;
+    }
+    kb->let_depth++;
     l->state = 1;
     checker ck = {0};
     ck.kb = kb;
@@ -109,6 +116,7 @@ static void check_let(rf_kb *kb, rf_kb_let *l)
     l->type = check(&ck, l->expr);
     l->nslots = ck.nslots;
     l->state = 2;
+    kb->let_depth--;
 }
 
 /* ---- names ------------------------------------------------------------------------------- */

@@ -281,11 +281,15 @@ typedef struct rf_kb {
     rf_diag *diags;
     int ndiags, cap_diags, ndiags_total;
     int ndirs;
+    int let_depth; /* check.c: lets being checked, nested */
 } rf_kb;
 
 /* load.c */
 int rf_kb_load(rf_kb **out, const char *const *dirs, size_t ndirs, refract_error *err);
 void rf_kb_free(rf_kb *kb);
+/* Load knowledge from one text (tests, fuzzing). Same checks as rf_kb_load. */
+int rf_kb_load_text(rf_kb **out, const char *name, const char *src, size_t len,
+                    refract_error *err);
 /* $REFRACT_KB_DIR, else the kb/ of the source tree the binary was built from. */
 const char *rf_kb_default_dir(void);
 /* Add a diagnostic "file:line:col: message" (kept up to RF_LIMIT_KB_DIAGNOSTICS). */

@@ -268,3 +268,31 @@ int rf_kb_match_codes(const rf_kb *kb, rf_sym_kind kind, const void *codes_, siz
     }
     return -1;
 }
+
+int rf_kb_load_text(rf_kb **out, const char *name, const char *src, size_t len,
+                    refract_error *err)
+{
+    *out = NULL;
+    rf_kb *kb = calloc(1, sizeof *kb);
+    if (kb == NULL)
+        return rf_error_set(err, REFRACT_ENOMEM, "", "out of memory");
+    rf_arena_init(&kb->arena, 0);
+    kb->ndirs = 1;
+    char *copy = rf_arena_strndup(&kb->arena, src, len);
+    if (copy == NULL) {
+        free(kb);
+        return rf_error_set(err, REFRACT_ENOMEM, "", "out of memory");
+    }
+    uint64_t h = fnv1a(14695981039346656037ull, copy, len);
+    rf_kb_parse(kb, name, copy, len, 0);
+    rf_kb_check(kb);
+    kb->version = rf_arena_printf(&kb->arena, "%s %s+%08llx", kb->name ? kb->name : "refract-kb",
+                                  kb->base_version ? kb->base_version : "unversioned",
+                                  (unsigned long long)(h & 0xffffffffu));
+    *out = kb;
+    if (kb->ndiags_total > 0)
+        return rf_error_set(err, REFRACT_EKB, "", "%d error(s); first: %s:%d:%d: %s", kb->ndiags_total,
+                            kb->diags[0].pos.file, kb->diags[0].pos.line, kb->diags[0].pos.col,
+                            kb->diags[0].message);
+    return REFRACT_OK;
+}

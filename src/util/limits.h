@@ -16,6 +16,9 @@
 /* Criteria expressions nest at most this deep: a deeper one is refused at parse time, so
  * the recursive parser, checker and evaluator cannot overflow the C stack. */
 #define RF_LIMIT_EXPR_DEPTH 64
+/* Lets that use lets, and results that use results (flag(x) inside a definition ...), nest at
+ * most this deep: a hostile knowledge file cannot turn a long chain into a stack overflow. */
+#define RF_LIMIT_REF_DEPTH 128
 /* Diagnostics kept by `kb check`: beyond this, a summary line says how many more. */
 #define RF_LIMIT_KB_DIAGNOSTICS 200
 /* Items of one case list (trials, observations, ...). */
