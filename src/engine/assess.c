@@ -82,9 +82,14 @@ int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a)
     ev->trial_label = RF_NEWN(a, const char *, p->ntrials + 1);
     ev->obs_kind = RF_NEWN(a, int, p->nobservations + 1);
     ev->proc_kind = RF_NEWN(a, int, p->nprocedures + 1);
+    ev->adequacy = RF_NEWN(a, const rf_kb_adequacy *, (size_t)kb->n_condition * p->ntrials + 1);
+    ev->adequacy_done = RF_NEWN(a, uint8_t, (size_t)kb->n_condition * p->ntrials + 1);
+    ev->trial_let_memo = RF_NEWN(a, rf_val *, kb->n_let + 1);
+    ev->trial_let_state = RF_NEWN(a, uint8_t *, kb->n_let + 1);
     if (!ev->let_memo || !ev->let_state || !ev->defs || !ev->def_state || !ev->scores ||
         !ev->score_state || !ev->flags || !ev->flag_state || !ev->cond_record ||
-        !ev->trial_agent || !ev->trial_label || !ev->obs_kind || !ev->proc_kind)
+        !ev->trial_agent || !ev->trial_label || !ev->obs_kind || !ev->proc_kind ||
+        !ev->adequacy || !ev->adequacy_done || !ev->trial_let_memo || !ev->trial_let_state)
         return REFRACT_ENOMEM;
     for (size_t i = 0; i < p->ntrials; i++)
         ev->trial_agent[i] = p->trials[i].agent ? rf_kb_find(kb, RF_SYM_AGENT, p->trials[i].agent) : -1;

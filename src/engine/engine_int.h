@@ -36,6 +36,12 @@ typedef struct rf_eval {
     /* trace: records that satisfied comprehensions during the current clause */
     rf_ptrvec *witness;
     int depth;            /* nesting of results computed on demand */
+    uint8_t *trial_failed, *trial_intolerant; /* rank.c: per trial, for the condition ranked */
+    const rf_kb_adequacy **adequacy; /* [n_condition * ntrials], filled lazily */
+    uint8_t *adequacy_done;
+    /* memo of lets with one trial parameter: [n_let] -> [(n_condition + 1) * ntrials] */
+    rf_val **trial_let_memo;
+    uint8_t **trial_let_state;
     rf_texts *fired;      /* while ranking: ids of the agent rules that applied */
 } rf_eval;
 

@@ -330,28 +330,17 @@ static rf_val eval_builtin(rf_eval *ev, int id)
 
 /* ---- record fields ----------------------------------------------------------------------- */
 
-/* Improvement from the trial's own baseline on one instrument; else the recorded outcome's
- * band in the definitions' own vocabulary (response >= 50%, partial 25-49%, none < 25%). */
+/* Improvement from the trial's own baseline to its end on one instrument. Only scores
+ * decide it (a rating on another instrument, or an outcome label alone, does not); a
+ * knowledge base that accepts a clinician's recorded outcome reads t.outcome instead. */
 static rf_val trial_improvement(rf_eval *ev, const rf_trial *t)
 {
     if (rf_num_known(t->baseline_score) && rf_num_known(t->end_score) && t->baseline_score > 0) {
         double f = (t->baseline_score - t->end_score) / t->baseline_score;
         return vnum(f, f);
     }
-    switch (t->outcome) {
-    case RF_OUTCOME_REMISSION:
-    case RF_OUTCOME_RESPONSE: return vnum(0.5, 1.0);
-    case RF_OUTCOME_PARTIAL: return vnum(0.25, 0.4999);
-    case RF_OUTCOME_NONE: {
-        rf_val v = vnum(-INF, 0.2499);
-        v.missing = field_missing(ev, t, RF_REC_TRIAL,
-                                  "baseline and end scores (outcome recorded as none)");
-        return v;
-    }
-    default: break;
-    }
     rf_val u = unknown(ev, RF_TY_NUM, NULL);
-    u.missing = field_missing(ev, t, RF_REC_TRIAL, "outcome (baseline and end scores)");
+    u.missing = field_missing(ev, t, RF_REC_TRIAL, "baseline and end scores on one instrument");
     return u;
 }
 
@@ -359,7 +348,15 @@ static rf_val trial_field(rf_eval *ev, const rf_trial *t, int f)
 {
     size_t ti = (size_t)(t - ev->p->trials);
     int agent = ev->trial_agent[ti];
-    const rf_kb_adequacy *q = agent >= 0 && ev->cond >= 0 ? rf_kb_adequacy_for(ev->kb, ev->cond, agent) : NULL;
+    const rf_kb_adequacy *q = NULL;
+    if (agent >= 0 && ev->cond >= 0) {
+        size_t k = (size_t)ev->cond * ev->p->ntrials + ti;
+        if (!ev->adequacy_done[k]) {
+            ev->adequacy[k] = rf_kb_adequacy_for(ev->kb, ev->cond, agent);
+            ev->adequacy_done[k] = 1;
+        }
+        q = ev->adequacy[k];
+    }
     rf_val u = unknown(ev, RF_TY_NUM, NULL);
     switch ((rf_field)f) {
     case RF_FLD_AGENT: {
@@ -981,14 +978,47 @@ static bool patient_has(rf_eval *ev, const rf_node *sym)
     return false;
 }
 
+static rf_val call_let_uncached(rf_eval *ev, const rf_node *n, const rf_val *arg0);
+
+/* A let of one trial (dep_adequate(t)) is asked about the same trial from many criteria:
+ * remember each answer per condition and trial. */
 static rf_val call_let(rf_eval *ev, const rf_node *n)
+{
+    const rf_kb_let *l = ev->kb->let[n->slot];
+    if (l->nparams != 1 || l->param_types[0].kind != RF_TY_REC || l->param_types[0].rec != RF_REC_TRIAL)
+        return call_let_uncached(ev, n, NULL);
+    rf_val arg = rf_eval_node(ev, n->args[0]);
+    if (arg.p == NULL || ev->p->ntrials == 0)
+        return call_let_uncached(ev, n, &arg);
+    size_t ti = (size_t)((const rf_trial *)arg.p - ev->p->trials);
+    if (ti >= ev->p->ntrials)
+        return call_let_uncached(ev, n, &arg);
+    size_t size = (size_t)(ev->kb->n_condition + 1) * ev->p->ntrials;
+    if (ev->trial_let_memo[n->slot] == NULL) {
+        ev->trial_let_memo[n->slot] = RF_NEWN(ev->a, rf_val, size);
+        ev->trial_let_state[n->slot] = RF_NEWN(ev->a, uint8_t, size);
+        if (ev->trial_let_memo[n->slot] == NULL || ev->trial_let_state[n->slot] == NULL) {
+            ev->trial_let_memo[n->slot] = NULL;
+            return call_let_uncached(ev, n, &arg);
+        }
+    }
+    size_t k = (size_t)(ev->cond + 1) * ev->p->ntrials + ti;
+    if (ev->trial_let_state[n->slot][k])
+        return ev->trial_let_memo[n->slot][k];
+    rf_val v = call_let_uncached(ev, n, &arg);
+    ev->trial_let_memo[n->slot][k] = v;
+    ev->trial_let_state[n->slot][k] = 1;
+    return v;
+}
+
+static rf_val call_let_uncached(rf_eval *ev, const rf_node *n, const rf_val *arg0)
 {
     const rf_kb_let *l = ev->kb->let[n->slot];
     rf_val *frame = RF_NEWN(ev->a, rf_val, l->nslots ? l->nslots : 1);
     if (frame == NULL)
         return unknown(ev, (rf_tkind)n->type.kind, "out of memory");
     for (int i = 0; i < n->nargs; i++)
-        frame[i] = rf_eval_node(ev, n->args[i]);
+        frame[i] = i == 0 && arg0 ? *arg0 : rf_eval_node(ev, n->args[i]);
     rf_val *saved = ev->frame;
     ev->frame = frame;
     rf_val v = rf_eval_node(ev, l->expr);

@@ -68,8 +68,9 @@ static rf_b3 trial_pred(rf_eval *ev, const rf_node *pred, int nslots, size_t ti)
     return (rf_b3)v.b;
 }
 
-/* Everything that removes an agent, or adds a caution, whatever strategy gives it. */
-static agent_verdict judge_agent(rf_eval *ev, int agent, rf_rec_result *rec)
+/* Everything that removes an agent, or adds a caution, whatever strategy gives it. The
+ * answer depends on the agent and the condition only, so rank.c asks once per agent. */
+static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result *rec)
 {
     const rf_kb *kb = ev->kb;
     const rf_patient *p = ev->p;
@@ -129,18 +130,38 @@ static agent_verdict judge_agent(rf_eval *ev, int agent, rf_rec_result *rec)
     }
     if (declined(p, name))
         return (agent_verdict){true, RF_EX_DECLINED, rf_arena_printf(ev->a, "%s: declined by the patient", name)};
-    const rf_kb_condition *cond = kb->condition[ev->cond];
     for (size_t t = 0; t < p->ntrials; t++) {
         if (ev->trial_agent[t] != agent)
             continue;
-        if (trial_pred(ev, cond->trial_failed, cond->failed_slots, t) == RF_TRUE)
+        if (ev->trial_failed[t] == RF_TRUE)
             return (agent_verdict){true, RF_EX_ALREADY_FAILED,
                                    rf_arena_printf(ev->a, "%s: already failed (%s)", name, rf_trial_label(ev, t))};
-        if (trial_pred(ev, cond->trial_intolerant, cond->intolerant_slots, t) == RF_TRUE)
+        if (ev->trial_intolerant[t] == RF_TRUE)
             rf_texts_add(&rec->cautions, ev->a,
                          rf_arena_printf(ev->a, "%s: not tolerated before (%s)", name, rf_trial_label(ev, t)));
     }
     return v;
+}
+
+typedef struct agent_memo {
+    bool done;
+    agent_verdict v;
+    rf_texts cautions;
+} agent_memo;
+
+static agent_verdict judge_agent(rf_eval *ev, agent_memo *memo, int agent, rf_rec_result *rec)
+{
+    agent_memo *m = &memo[agent];
+    if (!m->done) {
+        rf_rec_result scratch;
+        memset(&scratch, 0, sizeof scratch);
+        m->v = judge_agent_uncached(ev, agent, &scratch);
+        m->cautions = scratch.cautions;
+        m->done = true;
+    }
+    for (int i = 0; i < m->cautions.n; i++)
+        rf_texts_add(&rec->cautions, ev->a, m->cautions.items[i]);
+    return m->v;
 }
 
 static void exclude(rf_cond_result *cr, rf_arena *a, const rf_kb_strategy *s, rf_excl_kind kind,
@@ -218,7 +239,8 @@ static void also_serves(rf_eval *ev, const rf_kb_strategy *s, rf_rec_result *rec
     }
 }
 
-static void judge_strategy(rf_eval *ev, rf_cond_result *cr, const rf_kb_strategy *s)
+static void judge_strategy(rf_eval *ev, agent_memo *memo, rf_cond_result *cr,
+                           const rf_kb_strategy *s)
 {
     rf_rec_result rec;
     memset(&rec, 0, sizeof rec);
@@ -244,7 +266,7 @@ static void judge_strategy(rf_eval *ev, rf_cond_result *cr, const rf_kb_strategy
     for (int i = 0; i < s->agents.n; i++) {
         if (s->agents.index[i] < 0)
             continue;
-        agent_verdict v = judge_agent(ev, s->agents.index[i], &rec);
+        agent_verdict v = judge_agent(ev, memo, s->agents.index[i], &rec);
         ev->frame = frame;
         if (!v.excluded) {
             left++;
@@ -283,9 +305,22 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
     if (cr->recs == NULL || cr->excluded == NULL)
         return;
     ev->fired = &cr->rules_fired;
+    /* the condition's trial predicates, once per trial rather than once per agent asked */
+    const rf_kb_condition *cond = kb->condition[ev->cond];
+    ev->trial_failed = RF_NEWN(ev->a, uint8_t, ev->p->ntrials + 1);
+    ev->trial_intolerant = RF_NEWN(ev->a, uint8_t, ev->p->ntrials + 1);
+    if (ev->trial_failed == NULL || ev->trial_intolerant == NULL)
+        return;
+    for (size_t t = 0; t < ev->p->ntrials; t++) {
+        ev->trial_failed[t] = (uint8_t)trial_pred(ev, cond->trial_failed, cond->failed_slots, t);
+        ev->trial_intolerant[t] = (uint8_t)trial_pred(ev, cond->trial_intolerant, cond->intolerant_slots, t);
+    }
+    agent_memo *memo = RF_NEWN(ev->a, agent_memo, kb->n_agent + 1);
+    if (memo == NULL)
+        return;
     for (int i = 0; i < kb->n_strategy; i++)
         if (kb->strategy[i]->condition == ev->cond)
-            judge_strategy(ev, cr, kb->strategy[i]);
+            judge_strategy(ev, memo, cr, kb->strategy[i]);
     ev->fired = NULL;
     qsort(cr->recs, (size_t)cr->nrecs, sizeof *cr->recs, cmp_rec);
     for (int i = 0; i < cr->nrecs; i++)

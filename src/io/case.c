@@ -190,8 +190,8 @@ static int get_str(reader *r, const rf_json *v, const char **s, size_t *n)
 
 static int rd_str(reader *r, const rf_json *v, void *obj, const field *f)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)
         return rc;
@@ -213,8 +213,8 @@ static bool is_ident(const char *s)
 /* A lowercase identifier, stored at *dst. */
 static int get_ident(reader *r, const rf_json *v, const char **dst)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     char b[48];
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)
@@ -248,8 +248,8 @@ static int unknown_value(reader *r, const char *s, const char *const *names)
 /* One of a NULL-terminated list of names; *index is its position. */
 static int get_enum(reader *r, const rf_json *v, const char *const *names, size_t *index)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)
         return rc;
@@ -288,8 +288,8 @@ static int rd_sex(reader *r, const rf_json *v, void *obj, const field *f)
 /* Outcomes are named by model.c (rf_outcome_name), the one list of them. */
 static int rd_outcome(reader *r, const rf_json *v, void *obj, const field *f)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)
         return rc;
@@ -371,8 +371,8 @@ static bool date_syntax(const char *s, size_t n)
 
 static int get_date(reader *r, const rf_json *v, unsigned flags, rf_date *out)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     char b[48], d1[11], d2[11];
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)
@@ -399,8 +399,8 @@ static int rd_date(reader *r, const rf_json *v, void *obj, const field *f)
 /* A unit refract knows (units.c); kept as written. */
 static int rd_unit(reader *r, const rf_json *v, void *obj, const field *f)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     char b[48];
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)
@@ -645,8 +645,8 @@ static int freq_object(reader *r, const rf_json *v, const char **name, double *p
 
 static int freq_string(reader *r, const rf_json *v, const char **name, double *per_day)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     char b[48];
     int rc = get_str(r, v, &s, &n);
     if (rc != REFRACT_OK)

@@ -39,6 +39,26 @@ void rf_arena_free(rf_arena *a)
     a->fail_after = fail_after;
 }
 
+void rf_arena_reset(rf_arena *a)
+{
+    rf_arena_block *keep = a->head;
+    if (keep == NULL)
+        return;
+    rf_arena_block *b = keep->next;
+    while (b != NULL) {
+        rf_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    keep->next = NULL;
+    keep->used = 0;
+    a->total_bytes = keep->size;
+    a->used_bytes = 0;
+    a->failed = false;
+    a->last = NULL;
+    a->last_size = 0;
+}
+
 static bool injected_failure(rf_arena *a)
 {
     if (a->fail_after < 0)

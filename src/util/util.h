@@ -43,6 +43,9 @@ typedef struct rf_arena {
 
 void rf_arena_init(rf_arena *a, size_t cap_bytes);
 void rf_arena_free(rf_arena *a); /* frees every block; the arena can be reused after */
+/* Forget every allocation but keep the newest block for reuse (hot loops: one malloc-free
+ * request after the first). */
+void rf_arena_reset(rf_arena *a);
 void *rf_arena_alloc(rf_arena *a, size_t n);  /* 16-byte aligned, uninitialised */
 void *rf_arena_zalloc(rf_arena *a, size_t n); /* zeroed */
 /* Grow p (the arena's last allocation of old_n bytes) to new_n; moves it if it must. */
