@@ -23,6 +23,7 @@ int main(int argc, char **argv)
 {
     const char *case_path = argc > 1 ? argv[1] : RF_SOURCE_DIR "/examples/depression-trd.json";
     const char *dirs[1] = {argc > 2 ? argv[2] : RF_SOURCE_DIR "/kb"};
+    double bench_seconds = argc > 3 ? strtod(argv[3], NULL) : 2.0;
     refract_error err = {0};
     double t0 = now();
     rf_kb *kb = NULL;
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
             rf_arena_reset(&a);
         }
         elapsed = now() - start;
-    } while (elapsed < 2.0);
+    } while (elapsed < bench_seconds);
     double pipeline_rate = n / elapsed;
     /* engine alone */
     rf_arena pa;
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
             rf_arena_reset(&a);
         }
         elapsed = now() - start;
-    } while (elapsed < 2.0);
+    } while (elapsed < bench_seconds);
     double engine_rate = m / elapsed;
     printf("refract bench_assess: %s\n", case_path);
     printf("  knowledge: %s (%d conditions, %d definitions, %d strategies), loaded in %.2f ms\n",

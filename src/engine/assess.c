@@ -85,11 +85,16 @@ int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a)
     ev->adequacy = RF_NEWN(a, const rf_kb_adequacy *, (size_t)kb->n_condition * p->ntrials + 1);
     ev->adequacy_done = RF_NEWN(a, uint8_t, (size_t)kb->n_condition * p->ntrials + 1);
     ev->trial_let_memo = RF_NEWN(a, rf_val *, kb->n_let + 1);
+    size_t nlists = 2 * (size_t)(kb->n_condition + 1) + (size_t)kb->n_observation + (size_t)kb->n_procedure;
+    ev->list_memo = RF_NEWN(a, rf_val, nlists + 1);
+    ev->list_done = RF_NEWN(a, uint8_t, nlists + 1);
+    ev->has_memo = RF_NEWN(a, uint8_t, (size_t)kb->n_codeset + (size_t)kb->n_condition + 1);
     ev->trial_let_state = RF_NEWN(a, uint8_t *, kb->n_let + 1);
     if (!ev->let_memo || !ev->let_state || !ev->defs || !ev->def_state || !ev->scores ||
         !ev->score_state || !ev->flags || !ev->flag_state || !ev->cond_record ||
         !ev->trial_agent || !ev->trial_label || !ev->obs_kind || !ev->proc_kind ||
-        !ev->adequacy || !ev->adequacy_done || !ev->trial_let_memo || !ev->trial_let_state)
+        !ev->adequacy || !ev->adequacy_done || !ev->trial_let_memo || !ev->trial_let_state ||
+        !ev->list_memo || !ev->list_done || !ev->has_memo)
         return REFRACT_ENOMEM;
     for (size_t i = 0; i < p->ntrials; i++)
         ev->trial_agent[i] = p->trials[i].agent ? rf_kb_find(kb, RF_SYM_AGENT, p->trials[i].agent) : -1;
@@ -273,7 +278,7 @@ void rf_eval_score(rf_eval *ev, int index)
                 lo += v.lo;
                 hi += v.hi;
             }
-            rf_val total = sc->total ? rf_eval_node(ev, sc->total) : (rf_val){RF_TY_NUM, 0, 0, lo, hi, NULL, NULL, NULL};
+            rf_val total = sc->total ? rf_eval_node(ev, sc->total) : (rf_val){RF_TY_NUM, 0, 0, lo, hi, {NULL}, NULL};
             if (!sc->total && sc->nitems == 0)
                 total.lo = -HUGE_VAL, total.hi = HUGE_VAL;
             ev->frame[sc->total_slot] = total;

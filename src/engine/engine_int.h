@@ -40,6 +40,10 @@ typedef struct rf_eval {
     const rf_kb_adequacy **adequacy; /* [n_condition * ntrials], filled lazily */
     uint8_t *adequacy_done;
     /* memo of lets with one trial parameter: [n_let] -> [(n_condition + 1) * ntrials] */
+    rf_val *list_memo;     /* trials / current_trials per condition, obs and procedures per kind */
+    uint8_t *list_done;
+    uint8_t *has_memo;     /* has(): per code set and condition, 0 not yet, else b3 + 1 */
+    uint8_t *contra_state; /* rank.c: 0 not yet, else rf_b3 + 1, per contraindication */
     rf_val **trial_let_memo;
     uint8_t **trial_let_state;
     rf_texts *fired;      /* while ranking: ids of the agent rules that applied */
@@ -57,6 +61,7 @@ void rf_eval_flag(rf_eval *ev, int index);
 /* rendering of values for traces */
 const char *rf_val_render(rf_eval *ev, rf_val v, rf_type t);
 void rf_missing_to_texts(rf_eval *ev, const rf_missing *m, rf_texts *out);
+const char *rf_missing_text(rf_eval *ev, const rf_missing *m);
 const char *rf_trial_label(rf_eval *ev, size_t i);
 const char *rf_rec_label(rf_eval *ev, const void *rec, rf_rec_kind kind);
 

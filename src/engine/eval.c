@@ -28,6 +28,13 @@ static int miss_len(const rf_missing *m)
     return n;
 }
 
+static bool miss_same(const rf_missing *x, const rf_missing *m)
+{
+    if (x->what && m->what)
+        return x->what == m->what || strcmp(x->what, m->what) == 0;
+    return x->rec == m->rec && x->field && m->field && strcmp(x->field, m->field) == 0;
+}
+
 /* Union of two missing lists (bounded: a criterion names at most 48 missing facts). */
 static const rf_missing *miss_join(rf_eval *ev, const rf_missing *a, const rf_missing *b)
 {
@@ -39,15 +46,14 @@ static const rf_missing *miss_join(rf_eval *ev, const rf_missing *a, const rf_mi
     int n = miss_len(a);
     for (const rf_missing *m = b; m && n < 48; m = m->next) {
         bool dup = false;
-        for (const rf_missing *x = a; x; x = x->next)
-            if (x->what == m->what || strcmp(x->what, m->what) == 0)
-                dup = true;
+        for (const rf_missing *x = a; x && !dup; x = x->next)
+            dup = miss_same(x, m);
         if (dup)
             continue;
         rf_missing *c = RF_NEW(ev->a, rf_missing);
         if (c == NULL)
             break;
-        c->what = m->what;
+        *c = *m;
         c->next = out;
         out = c;
         n++;
@@ -180,7 +186,13 @@ const char *rf_rec_label(rf_eval *ev, const void *rec, rf_rec_kind kind)
 static const rf_missing *field_missing(rf_eval *ev, const void *rec, rf_rec_kind kind,
                                        const char *field)
 {
-    return miss(ev, rf_arena_printf(ev->a, "%s: %s", rf_rec_label(ev, rec, kind), field));
+    rf_missing *m = RF_NEW(ev->a, rf_missing);
+    if (m == NULL)
+        return NULL;
+    m->rec = rec;
+    m->rec_kind = (uint8_t)kind;
+    m->field = field;
+    return m;
 }
 
 /* ---- patient facts ----------------------------------------------------------------------- */
@@ -305,9 +317,15 @@ static rf_val eval_builtin(rf_eval *ev, int id)
     case RF_B_HAS_CONDITION:
         return vbool(ev->pcond ? RF_TRUE : RF_FALSE);
     case RF_B_TRIALS:
-        return trials_list(ev, false);
-    case RF_B_CURRENT_TRIALS:
-        return trials_list(ev, true);
+    case RF_B_CURRENT_TRIALS: {
+        /* the same list for every criterion of a condition: build it once */
+        size_t k = 2 * (size_t)(ev->cond + 1) + (id == RF_B_CURRENT_TRIALS);
+        if (!ev->list_done[k]) {
+            ev->list_memo[k] = trials_list(ev, id == RF_B_CURRENT_TRIALS);
+            ev->list_done[k] = 1;
+        }
+        return ev->list_memo[k];
+    }
     case RF_B_ALL_PROCEDURES: {
         rf_val v;
         rf_list *l = list_new(ev, RF_REC_PROCEDURE, p->nprocedures, &v);
@@ -1098,8 +1116,13 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
     rf_function f = (rf_function)n->op;
     const rf_patient *p = ev->p;
     switch (f) {
-    case RF_F_HAS:
-        return vbool(patient_has(ev, n->args[0]) ? RF_TRUE : RF_FALSE);
+    case RF_F_HAS: {
+        const rf_node *sym = n->args[0];
+        size_t k = (size_t)sym->sym_index + (sym->type.sym == RF_SYM_CODESET ? 0 : (size_t)ev->kb->n_codeset);
+        if (!ev->has_memo[k])
+            ev->has_memo[k] = (uint8_t)((patient_has(ev, sym) ? RF_TRUE : RF_FALSE) + 1);
+        return vbool((rf_b3)(ev->has_memo[k] - 1));
+    }
     case RF_F_HAS_FEATURE: {
         const char *w = n->args[0]->str;
         for (size_t i = 0; i < p->nconditions; i++)
@@ -1111,6 +1134,13 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
     case RF_F_PROCEDURES:
     case RF_F_OBS:
     case RF_F_EVENTS: {
+        size_t memo = 0;
+        if (f != RF_F_EVENTS) {
+            memo = 2 * (size_t)(ev->kb->n_condition + 1) + (size_t)n->args[0]->sym_index +
+                   (f == RF_F_PROCEDURES ? (size_t)ev->kb->n_observation : 0);
+            if (ev->list_done[memo])
+                return ev->list_memo[memo];
+        }
         rf_rec_kind k = f == RF_F_PROCEDURES ? RF_REC_PROCEDURE : f == RF_F_OBS ? RF_REC_OBSERVATION : RF_REC_EVENT;
         size_t total = f == RF_F_PROCEDURES ? p->nprocedures : f == RF_F_OBS ? p->nobservations : p->nevents;
         rf_val v;
@@ -1125,6 +1155,10 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
                 rec = &p->events[i];
             if (rec)
                 l->items[l->n++] = (rf_elem){rec, RF_TRUE, NULL};
+        }
+        if (f != RF_F_EVENTS && l != NULL) {
+            ev->list_memo[memo] = v;
+            ev->list_done[memo] = 1;
         }
         return v;
     }
@@ -1388,8 +1422,15 @@ const char *rf_val_render(rf_eval *ev, rf_val v, rf_type t)
     return "?";
 }
 
+const char *rf_missing_text(rf_eval *ev, const rf_missing *m)
+{
+    if (m->what)
+        return m->what;
+    return rf_arena_printf(ev->a, "%s: %s", rf_rec_label(ev, m->rec, (rf_rec_kind)m->rec_kind), m->field);
+}
+
 void rf_missing_to_texts(rf_eval *ev, const rf_missing *m, rf_texts *out)
 {
     for (; m; m = m->next)
-        rf_texts_add(out, ev->a, m->what);
+        rf_texts_add(out, ev->a, rf_missing_text(ev, m));
 }

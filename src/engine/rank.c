@@ -99,13 +99,19 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
         const rf_kb_contra *c = kb->contra[i];
         if (!agent_in(kb, agent, &c->agents, &c->classes))
             continue;
-        rf_val *saved = ev->frame;
-        if (rf_eval_body(ev, &c->body, c->body.nslots) == NULL)
-            continue;
-        rf_val w = rf_eval_node(ev, c->when);
-        ev->frame = saved;
-        if (w.b == RF_TRUE && ev->fired)
-            rf_texts_add(ev->fired, ev->a, c->e.id);
+        if (ev->contra_state[i] == 0) { /* once per condition, whichever agent asks */
+            rf_val *saved = ev->frame;
+            if (rf_eval_body(ev, &c->body, c->body.nslots) == NULL)
+                continue;
+            rf_val w = rf_eval_node(ev, c->when);
+            ev->frame = saved;
+            ev->contra_state[i] = (uint8_t)(w.b + 1);
+            if (w.b == RF_TRUE && ev->fired)
+                rf_texts_add(ev->fired, ev->a, c->e.id);
+        }
+        rf_val w;
+        memset(&w, 0, sizeof w);
+        w.b = (uint8_t)(ev->contra_state[i] - 1);
         if (w.b == RF_TRUE && c->absolute)
             return (agent_verdict){true, RF_EX_CONTRAINDICATED, rf_arena_printf(ev->a, "%s: %s", name, c->text)};
         if (w.b == RF_TRUE)
@@ -316,7 +322,8 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
         ev->trial_intolerant[t] = (uint8_t)trial_pred(ev, cond->trial_intolerant, cond->intolerant_slots, t);
     }
     agent_memo *memo = RF_NEWN(ev->a, agent_memo, kb->n_agent + 1);
-    if (memo == NULL)
+    ev->contra_state = RF_NEWN(ev->a, uint8_t, kb->n_contra + 1);
+    if (memo == NULL || ev->contra_state == NULL)
         return;
     for (int i = 0; i < kb->n_strategy; i++)
         if (kb->strategy[i]->condition == ev->cond)

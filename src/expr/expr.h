@@ -174,9 +174,14 @@ struct rf_node {
 /* Kleene truth values. */
 typedef enum rf_b3 { RF_FALSE = 0, RF_TRUE = 1, RF_UNKNOWN = 2 } rf_b3;
 
-/* Missing data, a short linked list of "what was missing" lines, shared between values. */
+/* Missing data, a short linked list of "what was missing" lines, shared between values.
+ * A record's missing field is kept as (record, field) and only spelled out as text when an
+ * answer that needs it is rendered: most unknowns never are. */
 typedef struct rf_missing {
-    const char *what;
+    const char *what;      /* the text, or NULL while (rec, field) is not yet spelled out */
+    const void *rec;
+    uint8_t rec_kind;
+    const char *field;
     const struct rf_missing *next;
 } rf_missing;
 
@@ -196,9 +201,11 @@ typedef struct rf_val {
     uint8_t k;      /* rf_tkind of the value */
     uint8_t b;      /* BOOL: rf_b3 */
     uint8_t rec;    /* REC: rf_rec_kind */
-    double lo, hi;  /* NUM, DATE: bounds; unknown is [-inf, +inf] */
-    const char *s;  /* STR, SYM: NULL when unknown */
-    const void *p;  /* REC: the record; LIST: rf_list*; NULL when unknown */
+    double lo, hi;  /* NUM, DATE: bounds; unknown is [-inf, +inf]; SYM agent: its index */
+    union {
+        const char *s;  /* STR, SYM: NULL when unknown */
+        const void *p;  /* REC: the record; LIST: rf_list*; NULL when unknown */
+    };
     const rf_missing *missing;
 } rf_val;
 

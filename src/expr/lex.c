@@ -42,11 +42,17 @@ static void skip_space_and_comments(rf_lexer *lx)
 {
     while (lx->cur < lx->end) {
         char c = *lx->cur;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            advance(lx);
+        if (c == ' ' || c == '\t' || c == '\r') {
+            lx->cur++;
+            lx->pos.col++;
+        } else if (c == '\n') {
+            lx->cur++;
+            lx->pos.line++;
+            lx->pos.col = 1;
         } else if (c == '#') {
-            while (lx->cur < lx->end && *lx->cur != '\n')
-                advance(lx);
+            /* a comment ends at the newline, which the loop then counts */
+            const char *nl = memchr(lx->cur, '\n', (size_t)(lx->end - lx->cur));
+            lx->cur = nl ? nl : lx->end;
         } else {
             break;
         }
@@ -157,36 +163,47 @@ static rf_token lex_string(rf_lexer *lx, rf_pos pos)
 {
     const char *start = lx->cur;
     advance(lx); /* opening quote */
-    rf_strbuf b;
-    rf_strbuf_init(&b, 1u << 20);
+    const char *body = lx->cur;
+    bool escapes = false;
     while (lx->cur < lx->end && *lx->cur != '"') {
         char c = *lx->cur;
-        if (c == '\n') {
-            rf_strbuf_free(&b);
+        if (c == '\n')
             return lex_error(lx, pos, start, "unterminated string");
-        }
         if (c == '\\') {
+            escapes = true;
             advance(lx);
             if (lx->cur >= lx->end)
                 break;
             char e = *lx->cur;
-            c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
-            if (e != 'n' && e != 't' && e != '"' && e != '\\') {
-                rf_strbuf_free(&b);
+            if (e != 'n' && e != 't' && e != '"' && e != '\\')
                 return lex_error(lx, pos, start, "unknown escape in string");
-            }
         }
-        rf_strbuf_putc(&b, c);
         advance(lx);
     }
-    if (lx->cur >= lx->end) {
-        rf_strbuf_free(&b);
+    if (lx->cur >= lx->end)
         return lex_error(lx, pos, start, "unterminated string");
-    }
+    size_t n = (size_t)(lx->cur - body);
     advance(lx); /* closing quote */
     rf_token t = make(lx, RF_TOK_STRING, pos, start);
-    t.str = rf_arena_strndup(lx->arena, b.data ? b.data : "", b.len);
-    rf_strbuf_free(&b);
+    char *out = rf_arena_alloc(lx->arena, n + 1);
+    if (out == NULL)
+        return lex_error(lx, pos, start, "out of memory");
+    size_t j = 0;
+    if (!escapes) {
+        memcpy(out, body, n);
+        j = n;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            char c = body[i];
+            if (c == '\\' && i + 1 < n) {
+                char e = body[++i];
+                c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+            }
+            out[j++] = c;
+        }
+    }
+    out[j] = '\0';
+    t.str = out;
     return t;
 }
 
@@ -245,7 +262,8 @@ rf_token rf_lex_next(rf_lexer *lx)
     if (is_ident_start(c)) {
         const char *start = lx->cur;
         while (lx->cur < lx->end && is_ident_char(*lx->cur))
-            advance(lx);
+            lx->cur++; /* ASCII only: one column per byte */
+        lx->pos.col += (int)(lx->cur - start);
         rf_token t = make(lx, RF_TOK_IDENT, pos, start);
         t.str = rf_arena_strndup(lx->arena, start, t.len);
         return t;

@@ -899,6 +899,7 @@ static void check_codeset(rf_kb *kb, rf_kb_codeset *c)
 
 void rf_kb_check(rf_kb *kb)
 {
+    rf_kb_build_index(kb);
     for (int i = 0; i < kb->n_codeset; i++)
         check_codeset(kb, kb->codeset[i]);
     for (int i = 0; i < kb->n_source; i++)

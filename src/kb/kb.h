@@ -268,8 +268,16 @@ typedef struct rf_diag {
     const char *message;
 } rf_diag;
 
+typedef struct rf_kb_slot { /* id -> index, per kind (open addressing) */
+    const char *id;
+    int kind;
+    int value;
+} rf_kb_slot;
+
 typedef struct rf_kb {
     rf_arena arena;
+    rf_kb_slot *index; /* built by rf_kb_build_index once parsing is done */
+    int index_cap;
 #define X(name, type, word) type **name; int n_##name; int cap_##name;
     RF_KB_TABLES(X)
 #undef X
@@ -302,6 +310,8 @@ void rf_kb_check(rf_kb *kb);
 
 /* Lookups (linear in small tables, hashed where hot; -1 when absent). */
 int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id);
+/* Hash every id (after parsing; rf_kb_check calls it). Lookups are linear before it. */
+void rf_kb_build_index(rf_kb *kb);
 int rf_kb_find_let(const rf_kb *kb, const char *id);
 const rf_kb_adequacy *rf_kb_adequacy_for(const rf_kb *kb, int condition, int agent);
 bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *code);

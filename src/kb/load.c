@@ -42,13 +42,23 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A content hash for the knowledge version: eight bytes at a time (FNV-style multiply
+ * with a final fold), so hashing never shows up in the load time. Not cryptographic. */
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h ^= w;
+        h *= 1099511628211ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
         h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
-    return h;
+    return h ^ (h >> 32);
 }
 
 /* The .kb files of one directory, sorted by name. */
@@ -188,8 +198,76 @@ bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *
     return false;
 }
 
+static uint32_t name_hash(int kind, const char *id)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)kind;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 16777619u;
+    return h;
+}
+
+static void index_put(rf_kb *kb, int kind, const char *id, int value)
+{
+    uint32_t mask = (uint32_t)kb->index_cap - 1;
+    for (uint32_t i = name_hash(kind, id) & mask;; i = (i + 1) & mask) {
+        rf_kb_slot *s = &kb->index[i];
+        if (s->id == NULL) {
+            *s = (rf_kb_slot){id, kind, value};
+            return;
+        }
+        if (s->kind == kind && strcmp(s->id, id) == 0)
+            return; /* the first entry with an id wins, as the linear search did */
+    }
+}
+
+static int index_get(const rf_kb *kb, int kind, const char *id)
+{
+    uint32_t mask = (uint32_t)kb->index_cap - 1;
+    for (uint32_t i = name_hash(kind, id) & mask;; i = (i + 1) & mask) {
+        const rf_kb_slot *s = &kb->index[i];
+        if (s->id == NULL)
+            return -1;
+        if (s->kind == kind && strcmp(s->id, id) == 0)
+            return s->value;
+    }
+}
+
+#define RF_KIND_LET 100
+void rf_kb_build_index(rf_kb *kb)
+{
+    size_t n = (size_t)(kb->n_agent + kb->n_klass + kb->n_codeset + kb->n_condition +
+                        kb->n_observation + kb->n_procedure + kb->n_flag + kb->n_definition +
+                        kb->n_score + kb->n_strategy + kb->n_let);
+    size_t cap = 64;
+    while (cap < n * 2)
+        cap *= 2;
+    kb->index = RF_NEWN(&kb->arena, rf_kb_slot, cap);
+    if (kb->index == NULL) {
+        kb->index_cap = 0;
+        return;
+    }
+    kb->index_cap = (int)cap;
+#define PUT(tab, kind)                                                                       \
+    for (int i = 0; i < kb->n_##tab; i++)                                                    \
+        index_put(kb, kind, kb->tab[i]->e.id, i);
+    PUT(agent, RF_SYM_AGENT)
+    PUT(klass, RF_SYM_CLASS)
+    PUT(codeset, RF_SYM_CODESET)
+    PUT(condition, RF_SYM_CONDITION)
+    PUT(observation, RF_SYM_OBSERVATION)
+    PUT(procedure, RF_SYM_PROCEDURE)
+    PUT(flag, RF_SYM_FLAG)
+    PUT(definition, RF_SYM_DEFINITION)
+    PUT(score, RF_SYM_SCORE)
+    PUT(strategy, RF_SYM_STRATEGY)
+    PUT(let, RF_KIND_LET)
+#undef PUT
+}
+
 int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id)
 {
+    if (kb->index_cap > 0)
+        return index_get(kb, (int)kind, id);
 #define FIND(tab)                                                                            \
     for (int i = 0; i < kb->n_##tab; i++)                                                    \
         if (strcmp(kb->tab[i]->e.id, id) == 0)                                               \
@@ -215,6 +293,8 @@ int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id)
 
 int rf_kb_find_let(const rf_kb *kb, const char *id)
 {
+    if (kb->index_cap > 0)
+        return index_get(kb, RF_KIND_LET, id);
     for (int i = 0; i < kb->n_let; i++)
         if (strcmp(kb->let[i]->e.id, id) == 0)
             return i;

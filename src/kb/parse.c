@@ -52,7 +52,8 @@ static void fail(parser *p, const char *what)
 
 static bool is_word(const parser *p, const char *w)
 {
-    return p->tok.kind == RF_TOK_IDENT && strcmp(p->tok.str, w) == 0;
+    /* the first byte settles most of the keyword tests a clause makes */
+    return p->tok.kind == RF_TOK_IDENT && p->tok.str[0] == w[0] && strcmp(p->tok.str, w) == 0;
 }
 
 static void expect(parser *p, rf_tok_kind k, const char *what)
