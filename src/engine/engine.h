@@ -67,6 +67,7 @@ typedef struct rf_rec_result {
     const rf_kb_strategy *strategy;
     int rank;
     double effective_line;
+    double distance;          /* |effective_line - the condition's current_line|, or 0 */
     rf_texts cautions;
     rf_texts agents_excluded; /* "bupropion: seizure disorder (contraindicated)" */
     rf_texts preferred;       /* why it ranks earlier */
@@ -94,6 +95,7 @@ typedef struct rf_cond_result {
     int nexcluded;
     rf_texts unverified; /* unverified facts this condition's results rest on */
     rf_texts rules_fired; /* ids of contraindication and pgx rules that applied */
+    double current_line_lo, current_line_hi; /* the patient's place on the ladder, if known */
 } rf_cond_result;
 
 typedef struct rf_assessment {

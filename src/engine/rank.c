@@ -292,9 +292,13 @@ static void judge_strategy(rf_eval *ev, agent_memo *memo, rf_cond_result *cr,
     cr->recs[cr->nrecs++] = rec;
 }
 
+/* Closest to where the patient stands on the ladder first, then the earlier line, then
+ * fewer cautions, then the knowledge's own order: the same input always sorts the same. */
 static int cmp_rec(const void *pa, const void *pb)
 {
     const rf_rec_result *a = pa, *b = pb;
+    if (a->distance != b->distance)
+        return a->distance < b->distance ? -1 : 1;
     if (a->effective_line != b->effective_line)
         return a->effective_line < b->effective_line ? -1 : 1;
     if (a->cautions.n != b->cautions.n)
@@ -329,6 +333,19 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
         if (kb->strategy[i]->condition == ev->cond)
             judge_strategy(ev, memo, cr, kb->strategy[i]);
     ev->fired = NULL;
+    cr->current_line_lo = cr->current_line_hi = NAN;
+    if (cond->current_line) {
+        rf_val *saved = ev->frame;
+        ev->frame = RF_NEWN(ev->a, rf_val, cond->current_line_slots + 1);
+        if (ev->frame) {
+            rf_val v = rf_eval_node(ev, cond->current_line);
+            cr->current_line_lo = v.lo;
+            cr->current_line_hi = v.hi;
+            for (int i = 0; v.lo == v.hi && isfinite(v.lo) && i < cr->nrecs; i++)
+                cr->recs[i].distance = fabs(cr->recs[i].effective_line - v.lo);
+        }
+        ev->frame = saved;
+    }
     qsort(cr->recs, (size_t)cr->nrecs, sizeof *cr->recs, cmp_rec);
     for (int i = 0; i < cr->nrecs; i++)
         cr->recs[i].rank = i + 1;

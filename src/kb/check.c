@@ -21,6 +21,7 @@ typedef struct scope_var {
 
 typedef struct checker {
     rf_kb *kb;
+    int cond; /* the entity's condition, for flag(x): flag ids repeat across conditions */
     scope_var vars[MAX_SCOPE];
     int nvars;
     int nslots;
@@ -111,6 +112,7 @@ static void check_let(rf_kb *kb, rf_kb_let *l)
     l->state = 1;
     checker ck = {0};
     ck.kb = kb;
+    ck.cond = -1;
     for (int i = 0; i < l->nparams; i++)
         add_var(&ck, l->params[i], l->param_types[i], l->e.pos);
     l->type = check(&ck, l->expr);
@@ -161,6 +163,21 @@ static rf_type sym_arg(checker *ck, rf_node *n, const rf_sym_kind *kinds, int nk
 {
     if (n->kind != RF_N_IDENT)
         return err_at(ck, n, "expected %s id here%s", what, "");
+    if (nkinds == 1 && kinds[0] == RF_SYM_FLAG) {
+        int idx = -1;
+        for (int i = 0; i < ck->kb->n_flag; i++) {
+            if (strcmp(ck->kb->flag[i]->e.id, n->name) != 0)
+                continue;
+            if (idx < 0 || ck->kb->flag[i]->condition == ck->cond)
+                idx = i;
+        }
+        if (idx >= 0) {
+            n->kind = RF_N_SYM;
+            n->sym_index = idx;
+            return set(n, (rf_type){RF_TY_SYM, 0, 0, RF_SYM_FLAG});
+        }
+        return err_at(ck, n, "unknown %s '%s'", what, n->name);
+    }
     for (int i = 0; i < nkinds; i++) {
         int idx = rf_kb_find(ck->kb, kinds[i], n->name);
         if (idx >= 0) {
@@ -776,10 +793,24 @@ static void check_condition(rf_kb *kb, rf_kb_condition *c)
             continue;
         checker ck = {0};
         ck.kb = kb;
+        ck.cond = rf_kb_find(kb, RF_SYM_CONDITION, c->e.id);
         add_var(&ck, exprs[i]->str, (rf_type){RF_TY_REC, 0, RF_REC_TRIAL, 0}, c->e.pos);
         expect_bool(&ck, exprs[i], i == 0 ? "trial_failed" : "trial_intolerant");
         *slots[i] = ck.nslots;
     }
+}
+
+static void check_current_line(rf_kb *kb, rf_kb_condition *c)
+{
+    if (c->current_line == NULL)
+        return;
+    checker ck = {0};
+    ck.kb = kb;
+    ck.cond = rf_kb_find(kb, RF_SYM_CONDITION, c->e.id);
+    rf_type t = check(&ck, c->current_line);
+    if (!is_err(t) && (t.kind != RF_TY_NUM || t.dim != RF_DIM_NONE))
+        err_at(&ck, c->current_line, "current_line must be a plain number, found %s", type_name(t));
+    c->current_line_slots = ck.nslots;
 }
 
 static void check_definition(rf_kb *kb, rf_kb_definition *d)
@@ -788,6 +819,7 @@ static void check_definition(rf_kb *kb, rf_kb_definition *d)
     check_sources(kb, &d->e, "definition", true);
     checker ck = {0};
     ck.kb = kb;
+    ck.cond = d->condition;
     check_body(&ck, &d->body);
     if (d->refractory)
         expect_bool(&ck, d->refractory, "'refractory'");
@@ -805,6 +837,7 @@ static void check_score(rf_kb *kb, rf_kb_score *s)
     check_sources(kb, &s->e, "score", true);
     checker ck = {0};
     ck.kb = kb;
+    ck.cond = s->condition;
     check_body(&ck, &s->body);
     rf_type total = T_NUM;
     for (int i = 0; i < s->nitems; i++) {
@@ -833,10 +866,10 @@ static void check_score(rf_kb *kb, rf_kb_score *s)
 
 static void check_flag(rf_kb *kb, rf_kb_flag *f)
 {
-    f->condition = resolve_condition(kb, f->condition_id, f->condition_pos, &f->e);
     check_sources(kb, &f->e, "flag", false);
     checker ck = {0};
     ck.kb = kb;
+    ck.cond = f->condition;
     check_body(&ck, &f->body);
     expect_bool(&ck, f->when, "'when'");
     f->body.nslots = ck.nslots;
@@ -855,6 +888,7 @@ static void check_strategy(rf_kb *kb, rf_kb_strategy *s)
         rf_kb_diag(kb, s->e.pos, "strategy '%s' has no line", s->e.id);
     checker ck = {0};
     ck.kb = kb;
+    ck.cond = s->condition;
     check_body(&ck, &s->body);
     s->body.nslots = ck.nslots;
 }
@@ -868,6 +902,7 @@ static void check_contra(rf_kb *kb, rf_kb_contra *c)
         rf_kb_diag(kb, c->e.pos, "contraindication '%s' names no agent or class", c->e.id);
     checker ck = {0};
     ck.kb = kb;
+    ck.cond = -1;
     check_body(&ck, &c->body);
     expect_bool(&ck, c->when, "'when'");
     c->body.nslots = ck.nslots;
@@ -911,6 +946,11 @@ void rf_kb_check(rf_kb *kb)
         check_condition(kb, kb->condition[i]);
     for (int i = 0; i < kb->n_let; i++)
         check_let(kb, kb->let[i]);
+    for (int i = 0; i < kb->n_flag; i++) /* before any body: flag(x) resolves by condition */
+        kb->flag[i]->condition = resolve_condition(kb, kb->flag[i]->condition_id,
+                                                   kb->flag[i]->condition_pos, &kb->flag[i]->e);
+    for (int i = 0; i < kb->n_condition; i++)
+        check_current_line(kb, kb->condition[i]);
     for (int i = 0; i < kb->n_definition; i++)
         check_definition(kb, kb->definition[i]);
     for (int i = 0; i < kb->n_score; i++)

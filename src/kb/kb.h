@@ -148,6 +148,8 @@ typedef struct rf_kb_condition {
     rf_node *trial_failed;     /* expression over slot 0 (the trial) */
     rf_node *trial_intolerant;
     int failed_slots, intolerant_slots;
+    rf_node *current_line; /* where the patient stands on the strategy ladder (a number) */
+    int current_line_slots;
 } rf_kb_condition;
 
 typedef struct rf_kb_definition {

@@ -540,11 +540,22 @@ static bool parse_common(parser *p, rf_kb_entry *e)
 
 #define FIELD(word) (is_word(p, word) && (next(p), expect(p, RF_TOK_COLON, "expected ':' after '" word "'"), true))
 
+/* Flags are named by each condition's reference (non_adherence, inadequate_dose, ...), so
+ * their ids are unique per condition; every other kind's ids are unique outright. */
+static bool same_scope(void **table, int i, rf_kb_entry *e, const char *kind)
+{
+    if (strcmp(kind, "flag") != 0)
+        return true;
+    const rf_kb_flag *o = (const rf_kb_flag *)table[i];
+    const rf_kb_flag *f = (const rf_kb_flag *)(const void *)e;
+    return o->condition_id && f->condition_id && strcmp(o->condition_id, f->condition_id) == 0;
+}
+
 static void add_entry(parser *p, void ***table, int *n, int *cap, rf_kb_entry *e, const char *kind)
 {
     for (int i = 0; i < *n; i++) {
         rf_kb_entry *o = (rf_kb_entry *)(*table)[i];
-        if (strcmp(o->id, e->id) != 0)
+        if (strcmp(o->id, e->id) != 0 || !same_scope(*table, i, e, kind))
             continue;
         if (o->dir < e->dir) { /* a later directory overrides: keep the position */
             (*table)[i] = e;
@@ -811,9 +822,11 @@ static void decl_condition(parser *p)
                 c->trial_failed = e;
             else
                 c->trial_intolerant = e;
+        } else if (FIELD("current_line")) {
+            c->current_line = parse_expr(p, 1);
         } else {
             fail(p, "unknown field in condition (name, codes, trial_failed, trial_intolerant, "
-                    "sources, note)");
+                    "current_line, sources, note)");
         }
     }
     next(p);

@@ -235,6 +235,12 @@ static void condition(rf_json_writer *w, const rf_kb *kb, const rf_cond_result *
     for (int i = 0; i < c->nflags; i++)
         flag(w, kb, &c->flags[i]);
     rf_jw_array_end(w);
+    if (isfinite(c->current_line_lo) || isfinite(c->current_line_hi)) {
+        rf_jw_key(w, "current_line");
+        rf_jw_object_begin(w);
+        number_or_range(w, c->current_line_lo, c->current_line_hi);
+        rf_jw_object_end(w);
+    }
     rf_jw_key(w, "recommendations");
     rf_jw_array_begin(w);
     for (int i = 0; i < c->nrecs; i++)
