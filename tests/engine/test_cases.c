@@ -325,6 +325,26 @@ static void missed(int *count, const char *fmt, ...)
     (*count)++;
 }
 
+/* An agent rule can only apply when some strategy gives one of its agents. */
+static bool reachable(const rf_kb *kb, const rf_idrefs *agents, const rf_idrefs *classes)
+{
+    for (int s = 0; s < kb->n_strategy; s++) {
+        const rf_idrefs *sa = &kb->strategy[s]->agents;
+        for (int i = 0; i < sa->n; i++) {
+            int ag = sa->index[i];
+            if (ag < 0)
+                continue;
+            for (int k = 0; k < agents->n; k++)
+                if (agents->index[k] == ag)
+                    return true;
+            for (int k = 0; k < classes->n; k++)
+                if (classes->index[k] >= 0 && kb->agent[ag]->is_class[classes->index[k]])
+                    return true;
+        }
+    }
+    return false;
+}
+
 static void knowledge_coverage(void **state)
 {
     (void)state;
@@ -350,12 +370,29 @@ static void knowledge_coverage(void **state)
         if (!(g_cov.strategy[i] & 2))
             missed(&n, "strategy %s never excluded", kb->strategy[i]->e.id);
     }
-    for (int i = 0; i < kb->n_contra; i++)
-        if (!g_cov.contra[i])
+    int unreachable = 0;
+    for (int i = 0; i < kb->n_contra; i++) {
+        if (g_cov.contra[i])
+            continue;
+        if (!reachable(kb, &kb->contra[i]->agents, &kb->contra[i]->classes)) {
+            fprintf(stderr, "  (no strategy gives an agent of contraindication %s)\n", kb->contra[i]->e.id);
+            unreachable++;
+        } else {
             missed(&n, "contraindication %s never applied", kb->contra[i]->e.id);
-    for (int i = 0; i < kb->n_pgx; i++)
-        if (!g_cov.pgx[i])
+        }
+    }
+    for (int i = 0; i < kb->n_pgx; i++) {
+        if (g_cov.pgx[i])
+            continue;
+        if (!reachable(kb, &kb->pgx[i]->agents, &kb->pgx[i]->classes)) {
+            fprintf(stderr, "  (no strategy gives an agent of pgx rule %s)\n", kb->pgx[i]->e.id);
+            unreachable++;
+        } else {
             missed(&n, "pgx rule %s never applied", kb->pgx[i]->e.id);
+        }
+    }
+    if (unreachable)
+        fprintf(stderr, "%d agent rule(s) cannot apply: no strategy gives their agents\n", unreachable);
     fprintf(stderr, "knowledge coverage: %d item(s) not exercised by any case\n", n);
     assert_int_equal(n, 0);
 }
