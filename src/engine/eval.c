@@ -1191,7 +1191,9 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
     case RF_F_FLAG: {
         int i = n->args[0]->sym_index;
         rf_eval_flag(ev, i);
-        return b3(ev, ev->flags[i].raised, miss(ev, rf_arena_printf(ev->a, "flag %s could not be checked", ev->kb->flag[i]->e.id)), NULL);
+        if (ev->flags[i].raised != RF_UNKNOWN)
+            return vbool(ev->flags[i].raised);
+        return b3(ev, RF_UNKNOWN, miss(ev, rf_arena_printf(ev->a, "flag %s could not be checked", ev->kb->flag[i]->e.id)), NULL);
     }
     case RF_F_REFRACTORY:
     case RF_F_STATUS: {

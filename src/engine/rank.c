@@ -13,16 +13,6 @@ typedef struct agent_verdict {
     const char *reason;
 } agent_verdict;
 
-static bool agent_in(const rf_kb *kb, int agent, const rf_idrefs *agents, const rf_idrefs *classes)
-{
-    for (int i = 0; i < agents->n; i++)
-        if (agents->index[i] == agent)
-            return true;
-    for (int i = 0; i < classes->n; i++)
-        if (classes->index[i] >= 0 && kb->agent[agent]->is_class[classes->index[i]])
-            return true;
-    return false;
-}
 
 static bool pgx_applies(const rf_patient *p, const rf_kb_pgx *g, const rf_genotype **which)
 {
@@ -95,10 +85,10 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
             }
         }
     }
-    for (int i = 0; i < kb->n_contra; i++) {
+    const rf_kb_agent *ag = kb->agent[agent];
+    for (int r = 0; r < ag->ncontras; r++) {
+        int i = ag->contras[r];
         const rf_kb_contra *c = kb->contra[i];
-        if (!agent_in(kb, agent, &c->agents, &c->classes))
-            continue;
         if (ev->contra_state[i] == 0) { /* once per condition, whichever agent asks */
             rf_val *saved = ev->frame;
             if (rf_eval_body(ev, &c->body, c->body.nslots) == NULL)
@@ -120,10 +110,10 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
             rf_texts_add(&rec->cautions, ev->a,
                          rf_arena_printf(ev->a, "%s: could not rule out a contraindication (%s)", name, c->text));
     }
-    for (int i = 0; i < kb->n_pgx; i++) {
-        const rf_kb_pgx *g = kb->pgx[i];
+    for (int r = 0; r < ag->npgxs; r++) {
+        const rf_kb_pgx *g = kb->pgx[ag->pgxs[r]];
         const rf_genotype *gt = NULL;
-        if (!agent_in(kb, agent, &g->agents, &g->classes) || !pgx_applies(p, g, &gt))
+        if (!pgx_applies(p, g, &gt))
             continue;
         if (ev->fired)
             rf_texts_add(ev->fired, ev->a, g->e.id);

@@ -932,6 +932,43 @@ static void check_codeset(rf_kb *kb, rf_kb_codeset *c)
                    c->target_id);
 }
 
+static bool names_agent(const rf_kb *kb, int agent, const rf_idrefs *agents, const rf_idrefs *classes)
+{
+    for (int i = 0; i < agents->n; i++)
+        if (agents->index[i] == agent)
+            return true;
+    for (int i = 0; i < classes->n; i++)
+        if (classes->index[i] >= 0 && kb->agent[agent]->is_class[classes->index[i]])
+            return true;
+    return false;
+}
+
+/* Per agent, the agent rules that name it (directly or by class), in declaration order, so
+ * judging an agent touches only its own rules. */
+static void index_agent_rules(rf_kb *kb)
+{
+    for (int a = 0; a < kb->n_agent; a++) {
+        rf_kb_agent *g = kb->agent[a];
+        if (g->is_class == NULL)
+            continue;
+        int nc = 0, np = 0;
+        for (int i = 0; i < kb->n_contra; i++)
+            nc += names_agent(kb, a, &kb->contra[i]->agents, &kb->contra[i]->classes);
+        for (int i = 0; i < kb->n_pgx; i++)
+            np += names_agent(kb, a, &kb->pgx[i]->agents, &kb->pgx[i]->classes);
+        g->contras = RF_NEWN(&kb->arena, int, nc + 1);
+        g->pgxs = RF_NEWN(&kb->arena, int, np + 1);
+        if (g->contras == NULL || g->pgxs == NULL)
+            return;
+        for (int i = 0; i < kb->n_contra; i++)
+            if (names_agent(kb, a, &kb->contra[i]->agents, &kb->contra[i]->classes))
+                g->contras[g->ncontras++] = i;
+        for (int i = 0; i < kb->n_pgx; i++)
+            if (names_agent(kb, a, &kb->pgx[i]->agents, &kb->pgx[i]->classes))
+                g->pgxs[g->npgxs++] = i;
+    }
+}
+
 void rf_kb_check(rf_kb *kb)
 {
     rf_kb_build_index(kb);
@@ -963,6 +1000,7 @@ void rf_kb_check(rf_kb *kb)
         check_contra(kb, kb->contra[i]);
     for (int i = 0; i < kb->n_pgx; i++)
         check_pgx(kb, kb->pgx[i]);
+    index_agent_rules(kb);
     for (int i = 0; i < kb->n_observation; i++)
         check_sources(kb, &kb->observation[i]->e, "observation", false);
     for (int i = 0; i < kb->n_agent; i++)

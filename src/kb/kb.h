@@ -91,6 +91,8 @@ typedef struct rf_kb_agent {
     const char *unit_text;
     rf_unit unit;          /* canonical dose unit */
     unsigned char *is_class; /* [nclasses] membership, filled by check.c */
+    int *contras, ncontras;  /* check.c: the contraindication rules that name this agent */
+    int *pgxs, npgxs;        /* check.c: the pgx rules that name this agent */
 } rf_kb_agent;
 
 typedef struct rf_kb_adequacy {

@@ -158,12 +158,16 @@ char *rf_arena_strdup(rf_arena *a, const char *s)
 
 char *rf_arena_printf(rf_arena *a, const char *fmt, ...)
 {
+    /* one formatting pass in the common case: most texts fit the stack buffer */
+    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n < 0)
         return NULL;
+    if ((size_t)n < sizeof buf)
+        return rf_arena_strndup(a, buf, (size_t)n);
     char *p = rf_arena_alloc(a, (size_t)n + 1);
     if (p == NULL)
         return NULL;
