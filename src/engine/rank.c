@@ -89,6 +89,8 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
     for (int r = 0; r < ag->ncontras; r++) {
         int i = ag->contras[r];
         const rf_kb_contra *c = kb->contra[i];
+        if (c->condition >= 0 && c->condition != ev->cond)
+            continue;
         if (ev->contra_state[i] == 0) { /* once per condition, whichever agent asks */
             rf_val *saved = ev->frame;
             if (rf_eval_body(ev, &c->body, c->body.nslots) == NULL)
@@ -113,6 +115,8 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
     for (int r = 0; r < ag->npgxs; r++) {
         const rf_kb_pgx *g = kb->pgx[ag->pgxs[r]];
         const rf_genotype *gt = NULL;
+        if (g->condition >= 0 && g->condition != ev->cond)
+            continue;
         if (!pgx_applies(p, g, &gt))
             continue;
         if (ev->fired)

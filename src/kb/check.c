@@ -893,8 +893,19 @@ static void check_strategy(rf_kb *kb, rf_kb_strategy *s)
     s->body.nslots = ck.nslots;
 }
 
+static int optional_condition(rf_kb *kb, const char *id, rf_pos pos)
+{
+    if (id == NULL)
+        return -1;
+    int c = rf_kb_find(kb, RF_SYM_CONDITION, id);
+    if (c < 0)
+        rf_kb_diag(kb, pos, "unknown condition '%s'", id);
+    return c;
+}
+
 static void check_contra(rf_kb *kb, rf_kb_contra *c)
 {
+    c->condition = optional_condition(kb, c->condition_id, c->condition_pos);
     check_sources(kb, &c->e, "contraindication", false);
     resolve_refs(kb, &c->agents, RF_SYM_AGENT, "agent");
     resolve_refs(kb, &c->classes, RF_SYM_CLASS, "class");
@@ -902,7 +913,7 @@ static void check_contra(rf_kb *kb, rf_kb_contra *c)
         rf_kb_diag(kb, c->e.pos, "contraindication '%s' names no agent or class", c->e.id);
     checker ck = {0};
     ck.kb = kb;
-    ck.cond = -1;
+    ck.cond = c->condition;
     check_body(&ck, &c->body);
     expect_bool(&ck, c->when, "'when'");
     c->body.nslots = ck.nslots;
@@ -910,6 +921,7 @@ static void check_contra(rf_kb *kb, rf_kb_contra *c)
 
 static void check_pgx(rf_kb *kb, rf_kb_pgx *g)
 {
+    g->condition = optional_condition(kb, g->condition_id, g->condition_pos);
     check_sources(kb, &g->e, "pgx rule", true);
     resolve_refs(kb, &g->agents, RF_SYM_AGENT, "agent");
     resolve_refs(kb, &g->classes, RF_SYM_CLASS, "class");

@@ -219,6 +219,9 @@ typedef struct rf_kb_strategy {
 
 typedef struct rf_kb_contra {
     rf_kb_entry e;
+    const char *condition_id; /* optional: only for strategies of this condition */
+    rf_pos condition_pos;
+    int condition;            /* -1: every condition */
     rf_idrefs agents, classes;
     bool absolute;
     rf_body body;
@@ -230,6 +233,10 @@ typedef enum rf_pgx_action { RF_PGX_AVOID, RF_PGX_ADJUST, RF_PGX_CAUTION, RF_PGX
 
 typedef struct rf_kb_pgx {
     rf_kb_entry e;
+    const char *condition_id; /* optional: only for strategies of this condition (an
+                                 indication-specific rule, e.g. DPWG quetiapine) */
+    rf_pos condition_pos;
+    int condition;
     const char *gene, *phenotype, *allele;
     rf_idrefs agents, classes;
     rf_pgx_action action;

@@ -992,6 +992,8 @@ static void decl_contra(parser *p)
             parse_idrefs(p, &c->agents);
         } else if (FIELD("classes")) {
             parse_idrefs(p, &c->classes);
+        } else if (FIELD("condition")) {
+            parse_condition_ref(p, &c->condition_id, &c->condition_pos);
         } else if (FIELD("severity")) {
             const char *sev = expect_ident(p, "expected absolute or relative");
             if (strcmp(sev, "absolute") == 0)
@@ -1024,7 +1026,9 @@ static void decl_pgx(parser *p)
     while (p->tok.kind != RF_TOK_RBRACE) {
         if (parse_common(p, &g->e))
             continue;
-        if (FIELD("gene")) {
+        if (FIELD("condition")) {
+            parse_condition_ref(p, &g->condition_id, &g->condition_pos);
+        } else if (FIELD("gene")) {
             g->gene = expect_string(p, "expected the gene in quotes");
         } else if (FIELD("phenotype")) {
             g->phenotype = expect_string(p, "expected the phenotype in quotes");
