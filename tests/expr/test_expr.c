@@ -120,7 +120,7 @@ static void expressions_evaluate_as_expected(void **state)
         if (tests[i].missing) {
             missing_ok = false;
             for (const rf_missing *m = v.missing; m; m = m->next)
-                if (strcmp(m->what, tests[i].missing) == 0)
+                if (strcmp(rf_missing_text(&ev, m), tests[i].missing) == 0)
                     missing_ok = true;
         }
         if (!ok || !missing_ok) {
@@ -128,7 +128,7 @@ static void expressions_evaluate_as_expected(void **state)
                     tests[i].expr, tests[i].expect ? tests[i].expect : "(none)",
                     tests[i].missing ? "  missing: " : "", tests[i].missing ? tests[i].missing : "", got);
             for (const rf_missing *m = v.missing; m; m = m->next)
-                fprintf(stderr, "  missing:  %s\n", m->what);
+                fprintf(stderr, "  missing:  %s\n", rf_missing_text(&ev, m));
             failed++;
         }
     }
