@@ -220,7 +220,7 @@ static rf_list *list_new(rf_eval *ev, rf_rec_kind kind, size_t n, rf_val *out)
     return l;
 }
 
-static rf_val trials_list(rf_eval *ev, bool current)
+static rf_val trials_list(rf_eval *ev, bool current, bool every)
 {
     const rf_patient *p = ev->p;
     rf_val v;
@@ -230,7 +230,7 @@ static rf_val trials_list(rf_eval *ev, bool current)
     rf_date ep = ev->pcond ? ev->pcond->episode_start : RF_DATE_NONE;
     for (size_t i = 0; i < p->ntrials; i++) {
         const rf_trial *t = &p->trials[i];
-        if (!trial_for_condition(ev, t))
+        if (!every && !trial_for_condition(ev, t))
             continue;
         rf_elem e = {t, RF_TRUE, NULL};
         if (current) {
@@ -316,12 +316,14 @@ static rf_val eval_builtin(rf_eval *ev, int id)
         return vstr(ev->pcond->severity);
     case RF_B_HAS_CONDITION:
         return vbool(ev->pcond ? RF_TRUE : RF_FALSE);
+    case RF_B_ALL_TRIALS:
+        return trials_list(ev, false, true);
     case RF_B_TRIALS:
     case RF_B_CURRENT_TRIALS: {
         /* the same list for every criterion of a condition: build it once */
         size_t k = 2 * (size_t)(ev->cond + 1) + (id == RF_B_CURRENT_TRIALS);
         if (!ev->list_done[k]) {
-            ev->list_memo[k] = trials_list(ev, id == RF_B_CURRENT_TRIALS);
+            ev->list_memo[k] = trials_list(ev, id == RF_B_CURRENT_TRIALS, false);
             ev->list_done[k] = 1;
         }
         return ev->list_memo[k];

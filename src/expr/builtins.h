@@ -21,6 +21,7 @@
     X(HAS_CONDITION, "has_condition", RF_TY_BOOL, RF_DIM_NONE, RF_REC_NONE)                  \
     X(TRIALS, "trials", RF_TY_LIST, RF_DIM_NONE, RF_REC_TRIAL)                               \
     X(CURRENT_TRIALS, "current_trials", RF_TY_LIST, RF_DIM_NONE, RF_REC_TRIAL)               \
+    X(ALL_TRIALS, "all_trials", RF_TY_LIST, RF_DIM_NONE, RF_REC_TRIAL)                       \
     X(ALL_PROCEDURES, "all_procedures", RF_TY_LIST, RF_DIM_NONE, RF_REC_PROCEDURE)           \
     X(ALL_EVENTS, "all_events", RF_TY_LIST, RF_DIM_NONE, RF_REC_EVENT)
 
