@@ -335,8 +335,12 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
             rf_val v = rf_eval_node(ev, cond->current_line);
             cr->current_line_lo = v.lo;
             cr->current_line_hi = v.hi;
-            for (int i = 0; v.lo == v.hi && isfinite(v.lo) && i < cr->nrecs; i++)
-                cr->recs[i].distance = fabs(cr->recs[i].effective_line - v.lo);
+            /* distance from the patient's place on the ladder, then moved by
+             * personalisation: a prefer always ranks earlier, even below the current line */
+            for (int i = 0; v.lo == v.hi && isfinite(v.lo) && i < cr->nrecs; i++) {
+                rf_rec_result *r = &cr->recs[i];
+                r->distance = fabs(r->strategy->line - v.lo) + (r->effective_line - r->strategy->line);
+            }
         }
         ev->frame = saved;
     }
