@@ -104,14 +104,22 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
         rf_val w;
         memset(&w, 0, sizeof w);
         w.b = (uint8_t)(ev->contra_state[i] - 1);
-        if (w.b == RF_TRUE && c->absolute)
-            return (agent_verdict){true, RF_EX_CONTRAINDICATED, rf_arena_printf(ev->a, "%s: %s", name, c->text)};
+        if (w.b == RF_TRUE && c->absolute) {
+            /* every absolute reason for this agent, not only the first */
+            const char *t = rf_arena_printf(ev->a, "%s: %s", name, c->text);
+            v.reason = v.excluded ? rf_arena_printf(ev->a, "%s; %s", v.reason, c->text) : t;
+            v.excluded = true;
+            v.kind = RF_EX_CONTRAINDICATED;
+            continue;
+        }
         if (w.b == RF_TRUE)
             rf_texts_add(&rec->cautions, ev->a, rf_arena_printf(ev->a, "%s: %s", name, c->text));
         else if (w.b == RF_UNKNOWN && c->absolute)
             rf_texts_add(&rec->cautions, ev->a,
                          rf_arena_printf(ev->a, "%s: could not rule out a contraindication (%s)", name, c->text));
     }
+    if (v.excluded)
+        return v;
     for (int r = 0; r < ag->npgxs; r++) {
         const rf_kb_pgx *g = kb->pgx[ag->pgxs[r]];
         const rf_genotype *gt = NULL;
@@ -175,9 +183,14 @@ static void exclude(rf_cond_result *cr, rf_arena *a, const rf_kb_strategy *s, rf
 }
 
 /* The strategy's own clauses: requires, contraindicated, caution, prefer, defer. */
+/* The strategy's own clauses: requires, contraindicated, caution, prefer, defer. Every
+ * clause is evaluated, so an exclusion lists all its reasons: a contraindication is the
+ * reason kind when there is one (it matters more than an unmet prerequisite), and the
+ * unmet prerequisites are listed with it. */
 static bool judge_clauses(rf_eval *ev, const rf_kb_strategy *s, rf_rec_result *rec,
                           rf_excl_kind *kind, rf_texts *why)
 {
+    rf_texts contra = {0}, prereq = {0};
     for (int i = 0; i < s->body.nclauses; i++) {
         const rf_clause *c = &s->body.clauses[i];
         rf_val v = rf_eval_node(ev, c->expr);
@@ -185,18 +198,14 @@ static bool judge_clauses(rf_eval *ev, const rf_kb_strategy *s, rf_rec_result *r
         case RF_CL_REQUIRE:
             if (v.b == RF_TRUE)
                 break;
-            *kind = RF_EX_PREREQUISITE;
-            rf_texts_add(why, ev->a, v.b == RF_FALSE ? rf_arena_printf(ev->a, "not met: %s", c->label)
-                                                     : rf_arena_printf(ev->a, "cannot be confirmed: %s", c->label));
-            rf_missing_to_texts(ev, v.missing, why);
-            return true;
+            rf_texts_add(&prereq, ev->a, v.b == RF_FALSE ? rf_arena_printf(ev->a, "not met: %s", c->label)
+                                                         : rf_arena_printf(ev->a, "cannot be confirmed: %s", c->label));
+            rf_missing_to_texts(ev, v.missing, &prereq);
+            break;
         case RF_CL_CONTRAINDICATED:
-            if (v.b == RF_TRUE) {
-                *kind = RF_EX_CONTRAINDICATED;
-                rf_texts_add(why, ev->a, c->label);
-                return true;
-            }
-            if (v.b == RF_UNKNOWN)
+            if (v.b == RF_TRUE)
+                rf_texts_add(&contra, ev->a, c->label);
+            else if (v.b == RF_UNKNOWN)
                 rf_texts_add(&rec->cautions, ev->a,
                              rf_arena_printf(ev->a, "could not rule out: %s", c->label));
             break;
@@ -216,7 +225,14 @@ static bool judge_clauses(rf_eval *ev, const rf_kb_strategy *s, rf_rec_result *r
             break;
         }
     }
-    return false;
+    if (contra.n == 0 && prereq.n == 0)
+        return false;
+    *kind = contra.n ? RF_EX_CONTRAINDICATED : RF_EX_PREREQUISITE;
+    for (int i = 0; i < contra.n; i++)
+        rf_texts_add(why, ev->a, contra.items[i]);
+    for (int i = 0; i < prereq.n; i++)
+        rf_texts_add(why, ev->a, prereq.items[i]);
+    return true;
 }
 
 static void also_serves(rf_eval *ev, const rf_kb_strategy *s, rf_rec_result *rec)
