@@ -113,15 +113,40 @@ void rf_eval_set_condition(rf_eval *ev, int cond)
     ev->pcond = cond >= 0 ? ev->cond_record[cond] : NULL;
 }
 
+rf_val *rf_eval_new_frame(rf_eval *ev, int nslots, const rf_body *body)
+{
+    rf_val *all = RF_NEWN(ev->a, rf_val, nslots + 2);
+    if (all == NULL)
+        return NULL;
+    all[0].p = body; /* header: the body whose lets fill the pending slots */
+    return all + 1;
+}
+
 rf_val *rf_eval_body(rf_eval *ev, const rf_body *b, int nslots)
 {
-    rf_val *frame = RF_NEWN(ev->a, rf_val, nslots + 1);
+    rf_val *frame = rf_eval_new_frame(ev, nslots, b);
     if (frame == NULL)
         return NULL;
     ev->frame = frame;
-    for (int i = 0; i < b->nlets; i++)
-        frame[b->lets[i].slot] = rf_eval_node(ev, b->lets[i].expr);
     return frame;
+}
+
+rf_val rf_eval_slot(rf_eval *ev, int slot)
+{
+    rf_val *frame = ev->frame;
+    if (frame[slot].k != RF_TY_ERROR)
+        return frame[slot];
+    const rf_body *b = frame[-1].p;
+    for (int i = 0; b && i < b->nlets; i++) {
+        if (b->lets[i].slot != slot)
+            continue;
+        frame[slot].k = RF_TY_BOOL; /* in progress: a let cannot read itself (checked at load) */
+        frame[slot].b = RF_UNKNOWN;
+        rf_val v = rf_eval_node(ev, b->lets[i].expr);
+        frame[slot] = v;
+        return v;
+    }
+    return frame[slot];
 }
 
 /* Saves and restores the evaluation position around an entity in another condition. */
@@ -155,7 +180,7 @@ static void add_lets_to_reasons(rf_eval *ev, const rf_body *b, rf_texts *reasons
     for (int i = 0; i < b->nlets; i++) {
         if (b->lets[i].label == NULL)
             continue;
-        rf_val v = ev->frame[b->lets[i].slot];
+        rf_val v = rf_eval_slot(ev, b->lets[i].slot);
         rf_texts_add(reasons, ev->a,
                      rf_arena_printf(ev->a, "%s: %s", b->lets[i].label,
                                      rf_val_render(ev, v, b->lets[i].expr->type)));
@@ -407,6 +432,14 @@ static void data_quality(rf_eval *ev, rf_assessment *as)
         rf_texts_add(&as->data_quality, ev->a,
                      rf_arena_printf(ev->a, "%zu observation(s) of a kind the knowledge base does not know (first: %s)",
                                      unmapped_obs, first_obs ? first_obs : "?"));
+    for (size_t i = 0; i < p->nquality; i++) {
+        const rf_quality *q = &p->quality[i];
+        rf_texts_add(&as->data_quality, ev->a,
+                     rf_arena_printf(ev->a, "%zu x %s (first: %s%s%s%s%s)", q->count, q->reason,
+                                     q->nexamples > 0 ? q->examples[0] : "?",
+                                     q->nexamples > 1 ? ", " : "", q->nexamples > 1 ? q->examples[1] : "",
+                                     q->nexamples > 2 ? ", " : "", q->nexamples > 2 ? q->examples[2] : ""));
+    }
     for (size_t i = 0; i < p->ntrials; i++) {
         if (p->trials[i].inferred_end)
             rf_texts_add(&as->data_quality, ev->a, rf_arena_printf(ev->a, "inferred: end date of %s taken from the next order", rf_trial_label(ev, i)));

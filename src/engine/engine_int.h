@@ -52,8 +52,13 @@ typedef struct rf_eval {
 int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a);
 void rf_eval_set_condition(rf_eval *ev, int cond);
 rf_val rf_eval_node(rf_eval *ev, const rf_node *n);
-/* Evaluate a body's lets into a fresh frame (returned), for clauses to read. */
+/* A frame of nslots values. A frame made for a body keeps the body in a header slot so
+ * that its lets are evaluated lazily, on first read (many are needed by one clause only). */
+rf_val *rf_eval_new_frame(rf_eval *ev, int nslots, const rf_body *body);
+/* A fresh frame for a body's lets and clauses; becomes the current frame. */
 rf_val *rf_eval_body(rf_eval *ev, const rf_body *b, int nslots);
+/* The value of a frame slot, evaluating a pending body let. */
+rf_val rf_eval_slot(rf_eval *ev, int slot);
 void rf_eval_definition(rf_eval *ev, int index);
 void rf_eval_score(rf_eval *ev, int index);
 void rf_eval_flag(rf_eval *ev, int index);

@@ -1034,7 +1034,7 @@ static rf_val call_let(rf_eval *ev, const rf_node *n)
 static rf_val call_let_uncached(rf_eval *ev, const rf_node *n, const rf_val *arg0)
 {
     const rf_kb_let *l = ev->kb->let[n->slot];
-    rf_val *frame = RF_NEWN(ev->a, rf_val, l->nslots ? l->nslots : 1);
+    rf_val *frame = rf_eval_new_frame(ev, l->nslots ? l->nslots : 1, NULL);
     if (frame == NULL)
         return unknown(ev, (rf_tkind)n->type.kind, "out of memory");
     for (int i = 0; i < n->nargs; i++)
@@ -1305,7 +1305,7 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
     case RF_N_BOOL:
         return vbool(n->num != 0 ? RF_TRUE : RF_FALSE);
     case RF_N_SLOT:
-        return ev->frame[n->slot];
+        return rf_eval_slot(ev, n->slot);
     case RF_N_GLET: {
         size_t k = (size_t)(ev->cond + 1) * (size_t)ev->kb->n_let + (size_t)n->slot;
         if (ev->let_state[k] == 2)
@@ -1314,7 +1314,7 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
             return unknown(ev, (rf_tkind)n->type.kind, "internal: circular let");
         ev->let_state[k] = 1;
         rf_val *saved = ev->frame;
-        rf_val *frame = RF_NEWN(ev->a, rf_val, ev->kb->let[n->slot]->nslots + 1);
+        rf_val *frame = rf_eval_new_frame(ev, ev->kb->let[n->slot]->nslots + 1, NULL);
         if (frame == NULL)
             return unknown(ev, (rf_tkind)n->type.kind, "out of memory");
         ev->frame = frame;

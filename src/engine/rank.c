@@ -45,7 +45,7 @@ static rf_b3 trial_pred(rf_eval *ev, const rf_node *pred, int nslots, size_t ti)
 {
     if (pred == NULL)
         return RF_FALSE;
-    rf_val *frame = RF_NEWN(ev->a, rf_val, nslots + 1);
+    rf_val *frame = rf_eval_new_frame(ev, nslots + 1, NULL);
     if (frame == NULL)
         return RF_UNKNOWN;
     frame[0].k = RF_TY_REC;
@@ -346,7 +346,7 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
     cr->current_line_lo = cr->current_line_hi = NAN;
     if (cond->current_line) {
         rf_val *saved = ev->frame;
-        ev->frame = RF_NEWN(ev->a, rf_val, cond->current_line_slots + 1);
+        ev->frame = rf_eval_new_frame(ev, cond->current_line_slots + 1, NULL);
         if (ev->frame) {
             rf_val v = rf_eval_node(ev, cond->current_line);
             cr->current_line_lo = v.lo;

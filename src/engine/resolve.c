@@ -43,13 +43,13 @@ static int resolve_trial(rf_trial *t, const rf_kb *kb, rf_arena *a, refract_erro
                             t->dose_unit);
     double v = t->dose_value * u.factor;
     if (u.dim == g->unit.dim) {
-        t->dose_canon = v / g->unit.factor;
+        t->dose_canon = v; /* the canonical unit of the dimension, like every literal */
         return REFRACT_OK;
     }
     rf_dim per_day;
     if (rf_dim_per_day(u.dim, &per_day) && per_day == g->unit.dim) {
         if (rf_num_known(t->per_day))
-            t->dose_canon = v * t->per_day / g->unit.factor;
+            t->dose_canon = v * t->per_day;
         return REFRACT_OK; /* frequency unknown: the daily dose stays unknown, and is named */
     }
     return rf_error_set(err, REFRACT_EINVAL, path(a, t->where, "dose.unit"),

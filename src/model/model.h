@@ -166,6 +166,17 @@ typedef struct rf_preferences {
     size_t navoid;
 } rf_preferences;
 
+/* What a reader could not map, ignored on purpose or had to infer, counted by reason, with
+ * the first places it happened (FHIR: "Bundle.entry[3].resource(Condition/abc)"). The
+ * engine copies these into the assessment's data quality: nothing is dropped silently. */
+#define RF_QUALITY_EXAMPLES 3
+typedef struct rf_quality {
+    const char *reason;   /* one line: "condition refuted (ignored)" */
+    size_t count;
+    const char *examples[RF_QUALITY_EXAMPLES];
+    size_t nexamples;
+} rf_quality;
+
 typedef struct rf_patient {
     const char *id;
     rf_date birth_date;
@@ -185,6 +196,7 @@ typedef struct rf_patient {
     rf_genotype *genotypes;       size_t ngenotypes;
     rf_finding *findings;         size_t nfindings;
     rf_preferences prefs;
+    rf_quality *quality;          size_t nquality; /* readers of outside records fill it */
 } rf_patient;
 
 const char *rf_outcome_name(rf_outcome o); /* "response", ... "unknown" */

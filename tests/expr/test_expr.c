@@ -112,7 +112,7 @@ static void expressions_evaluate_as_expected(void **state)
         char name[32];
         snprintf(name, sizeof name, "expr_test_%d", i);
         const rf_kb_let *l = kb->let[rf_kb_find_let(kb, name)];
-        ev.frame = RF_NEWN(&a, rf_val, l->nslots + 1);
+        ev.frame = rf_eval_new_frame(&ev, l->nslots + 1, NULL);
         rf_val v = rf_eval_node(&ev, l->expr);
         const char *got = rf_val_render(&ev, v, l->expr->type);
         bool ok = tests[i].expect && strcmp(got, tests[i].expect) == 0;
