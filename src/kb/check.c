@@ -703,10 +703,7 @@ static void resolve_refs(rf_kb *kb, rf_idrefs *r, rf_sym_kind kind, const char *
 static void check_sources(rf_kb *kb, rf_kb_entry *e, const char *kind, bool required)
 {
     for (int i = 0; i < e->sources.n; i++) {
-        e->sources.index[i] = -1;
-        for (int j = 0; j < kb->n_source; j++)
-            if (strcmp(kb->source[j]->e.id, e->sources.ids[i]) == 0)
-                e->sources.index[i] = j;
+        e->sources.index[i] = rf_kb_find_source(kb, e->sources.ids[i]);
         if (e->sources.index[i] < 0)
             rf_kb_diag(kb, e->sources.pos[i], "unknown source '%s'", e->sources.ids[i]);
     }

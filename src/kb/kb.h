@@ -285,8 +285,17 @@ typedef struct rf_kb_slot { /* id -> index, per kind (open addressing) */
     int value;
 } rf_kb_slot;
 
+typedef struct rf_kb_decl_slot { /* parse time: (kind, id, scope) -> table position */
+    const char *kind; /* the declaration word ("agent", "flag", ...) */
+    const char *id;
+    const char *scope; /* flags: their condition id; else NULL */
+    int pos;
+} rf_kb_decl_slot;
+
 typedef struct rf_kb {
     rf_arena arena;
+    rf_kb_decl_slot *decls; /* parse.c's duplicate check, so declaring n entries is O(n) */
+    int decls_cap, decls_n;
     rf_kb_slot *index; /* built by rf_kb_build_index once parsing is done */
     int index_cap;
 #define X(name, type, word) type **name; int n_##name; int cap_##name;
@@ -324,6 +333,7 @@ int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id);
 /* Hash every id (after parsing; rf_kb_check calls it). Lookups are linear before it. */
 void rf_kb_build_index(rf_kb *kb);
 int rf_kb_find_let(const rf_kb *kb, const char *id);
+int rf_kb_find_source(const rf_kb *kb, const char *id);
 const rf_kb_adequacy *rf_kb_adequacy_for(const rf_kb *kb, int condition, int agent);
 bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *code);
 /* The entry of the given kind that the codes identify: its own codes, then code sets that

@@ -233,11 +233,12 @@ static int index_get(const rf_kb *kb, int kind, const char *id)
 }
 
 #define RF_KIND_LET 100
+#define RF_KIND_SOURCE 101
 void rf_kb_build_index(rf_kb *kb)
 {
     size_t n = (size_t)(kb->n_agent + kb->n_klass + kb->n_codeset + kb->n_condition +
                         kb->n_observation + kb->n_procedure + kb->n_flag + kb->n_definition +
-                        kb->n_score + kb->n_strategy + kb->n_let);
+                        kb->n_score + kb->n_strategy + kb->n_let + kb->n_source);
     size_t cap = 64;
     while (cap < n * 2)
         cap *= 2;
@@ -261,6 +262,7 @@ void rf_kb_build_index(rf_kb *kb)
     PUT(score, RF_SYM_SCORE)
     PUT(strategy, RF_SYM_STRATEGY)
     PUT(let, RF_KIND_LET)
+    PUT(source, RF_KIND_SOURCE)
 #undef PUT
 }
 
@@ -288,6 +290,16 @@ int rf_kb_find(const rf_kb *kb, rf_sym_kind kind, const char *id)
         break;
     }
 #undef FIND
+    return -1;
+}
+
+int rf_kb_find_source(const rf_kb *kb, const char *id)
+{
+    if (kb->index_cap > 0)
+        return index_get(kb, RF_KIND_SOURCE, id);
+    for (int i = 0; i < kb->n_source; i++)
+        if (strcmp(kb->source[i]->e.id, id) == 0)
+            return i;
     return -1;
 }
 

@@ -542,39 +542,103 @@ static bool parse_common(parser *p, rf_kb_entry *e)
 
 /* Flags are named by each condition's reference (non_adherence, inadequate_dose, ...), so
  * their ids are unique per condition; every other kind's ids are unique outright. */
-static bool same_scope(void **table, int i, rf_kb_entry *e, const char *kind)
+static const char *scope_of(rf_kb_entry *e, const char *kind)
 {
     if (strcmp(kind, "flag") != 0)
-        return true;
-    const rf_kb_flag *o = (const rf_kb_flag *)table[i];
-    const rf_kb_flag *f = (const rf_kb_flag *)(const void *)e;
-    return o->condition_id && f->condition_id && strcmp(o->condition_id, f->condition_id) == 0;
+        return NULL;
+    return ((const rf_kb_flag *)(const void *)e)->condition_id;
+}
+
+static uint32_t decl_hash(const char *kind, const char *id, const char *scope)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = kind; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    for (const char *c = id; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    for (const char *c = scope ? scope : ""; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h;
+}
+
+static bool same_scope(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The slot of (kind, id, scope): the one holding it, or the empty one where it would go. */
+static rf_kb_decl_slot *decl_slot(rf_kb *kb, const char *kind, const char *id, const char *scope)
+{
+    uint32_t mask = (uint32_t)kb->decls_cap - 1;
+    for (uint32_t i = decl_hash(kind, id, scope) & mask;; i = (i + 1) & mask) {
+        rf_kb_decl_slot *d = &kb->decls[i];
+        if (d->id == NULL || (strcmp(d->kind, kind) == 0 && strcmp(d->id, id) == 0 &&
+                              same_scope(d->scope, scope)))
+            return d;
+    }
+}
+
+static void decl_grow(parser *p)
+{
+    rf_kb *kb = p->kb;
+    int ncap = kb->decls_cap ? kb->decls_cap * 2 : 1024;
+    rf_kb_decl_slot *old = kb->decls;
+    int oldcap = kb->decls_cap;
+    kb->decls = RF_NEWN(&kb->arena, rf_kb_decl_slot, ncap);
+    if (kb->decls == NULL)
+        fail(p, "out of memory");
+    kb->decls_cap = ncap;
+    for (int i = 0; i < oldcap; i++)
+        if (old[i].id)
+            *decl_slot(kb, old[i].kind, old[i].id, old[i].scope) = old[i];
 }
 
 static void add_entry(parser *p, void ***table, int *n, int *cap, rf_kb_entry *e, const char *kind)
 {
-    for (int i = 0; i < *n; i++) {
-        rf_kb_entry *o = (rf_kb_entry *)(*table)[i];
-        if (strcmp(o->id, e->id) != 0 || !same_scope(*table, i, e, kind))
-            continue;
+    rf_kb *kb = p->kb;
+    if ((kb->decls_n + 1) * 2 > kb->decls_cap)
+        decl_grow(p);
+    const char *scope = scope_of(e, kind);
+    rf_kb_decl_slot *d = decl_slot(kb, kind, e->id, scope);
+    if (d->id != NULL) {
+        rf_kb_entry *o = (rf_kb_entry *)(*table)[d->pos];
         if (o->dir < e->dir) { /* a later directory overrides: keep the position */
-            (*table)[i] = e;
+            (*table)[d->pos] = e;
             return;
         }
-        rf_kb_diag(p->kb, e->pos, "duplicate %s '%s' (first declared at %s:%d:%d)", kind, e->id,
+        rf_kb_diag(kb, e->pos, "duplicate %s '%s' (first declared at %s:%d:%d)", kind, e->id,
                    o->pos.file, o->pos.line, o->pos.col);
         return;
     }
     if (*n == *cap) {
         int ncap = *cap ? *cap * 2 : 32;
-        void **t = rf_arena_grow(&p->kb->arena, *table, sizeof(void *) * (size_t)*cap,
+        void **t = rf_arena_grow(&kb->arena, *table, sizeof(void *) * (size_t)*cap,
                                  sizeof(void *) * (size_t)ncap);
         if (t == NULL)
             fail(p, "out of memory");
         *table = t;
         *cap = ncap;
     }
+    *d = (rf_kb_decl_slot){kind, e->id, scope, *n};
+    kb->decls_n++;
     (*table)[(*n)++] = e;
+}
+
+/* After `disable` moved entries, the positions are stale: index every table again. */
+static void decl_rebuild(parser *p)
+{
+    rf_kb *kb = p->kb;
+    memset(kb->decls, 0, sizeof *kb->decls * (size_t)kb->decls_cap);
+    kb->decls_n = 0;
+#define X(name, type, word)                                                                  \
+    for (int i = 0; i < kb->n_##name; i++) {                                                 \
+        rf_kb_entry *e = &kb->name[i]->e;                                                    \
+        *decl_slot(kb, word, e->id, scope_of(e, word)) =                                     \
+            (rf_kb_decl_slot){word, e->id, scope_of(e, word), i};                            \
+        kb->decls_n++;                                                                       \
+    }
+    RF_KB_TABLES(X)
+#undef X
 }
 
 #define ADD(tab, ptr, word)                                                                  \
@@ -1186,6 +1250,8 @@ static void decl_disable(parser *p)
 #undef X
     if (!done)
         rf_kb_diag(p->kb, pos, "nothing to disable: no %s '%s' was loaded before", kind, id);
+    else
+        decl_rebuild(p);
 }
 
 void rf_kb_parse(rf_kb *kb, const char *file, const char *src, size_t len, int dir)
