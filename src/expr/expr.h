@@ -61,7 +61,14 @@ typedef struct rf_token {
     const char *str;  /* STRING: decoded, in the arena; IDENT: NUL-terminated copy */
 } rf_token;
 
+/* Identifiers repeat thousands of times in a knowledge base: one copy each. */
+typedef struct rf_intern {
+    const char **slots;
+    size_t cap, n;
+} rf_intern;
+
 typedef struct rf_lexer {
+    rf_intern *intern; /* optional, shared by the files of one load */
     const char *src, *cur, *end;
     rf_pos pos;
     rf_arena *arena;

@@ -40,23 +40,34 @@ static void advance(rf_lexer *lx)
 
 static void skip_space_and_comments(rf_lexer *lx)
 {
-    while (lx->cur < lx->end) {
-        char c = *lx->cur;
-        if (c == ' ' || c == '\t' || c == '\r') {
-            lx->cur++;
-            lx->pos.col++;
-        } else if (c == '\n') {
-            lx->cur++;
-            lx->pos.line++;
-            lx->pos.col = 1;
-        } else if (c == '#') {
+    const char *c = lx->cur, *end = lx->end;
+    const char *line_start = NULL; /* set once a newline is crossed */
+    int line = lx->pos.line;
+    while (c < end) {
+        char ch = *c;
+        if (ch == ' ' || ch == '\t' || ch == '\r') {
+            c++;
+        } else if (ch == '\n') {
+            c++;
+            line++;
+            line_start = c;
+        } else if (ch == '#') {
             /* a comment ends at the newline, which the loop then counts */
-            const char *nl = memchr(lx->cur, '\n', (size_t)(lx->end - lx->cur));
-            lx->cur = nl ? nl : lx->end;
+            const char *nl = memchr(c, '\n', (size_t)(end - c));
+            c = nl ? nl : end;
         } else {
             break;
         }
     }
+    /* columns: from the last line start (all skipped bytes are ASCII but for comment text,
+     * which only ever precedes a newline) */
+    if (line_start) {
+        lx->pos.line = line;
+        lx->pos.col = 1 + (int)(c - line_start);
+    } else {
+        lx->pos.col += (int)(c - lx->cur);
+    }
+    lx->cur = c;
 }
 
 static bool is_ident_start(char c)
@@ -162,28 +173,36 @@ static rf_token lex_number(rf_lexer *lx, rf_pos pos)
 static rf_token lex_string(rf_lexer *lx, rf_pos pos)
 {
     const char *start = lx->cur;
-    advance(lx); /* opening quote */
-    const char *body = lx->cur;
+    const char *body = start + 1, *q = body;
     bool escapes = false;
-    while (lx->cur < lx->end && *lx->cur != '"') {
-        char c = *lx->cur;
-        if (c == '\n')
-            return lex_error(lx, pos, start, "unterminated string");
-        if (c == '\\') {
+    while (q < lx->end && *q != '"' && *q != '\n') {
+        if (*q == '\\') {
             escapes = true;
-            advance(lx);
-            if (lx->cur >= lx->end)
+            if (q + 1 >= lx->end)
                 break;
-            char e = *lx->cur;
-            if (e != 'n' && e != 't' && e != '"' && e != '\\')
+            char e = q[1];
+            if (e != 'n' && e != 't' && e != '"' && e != '\\') {
+                while (lx->cur < q)
+                    advance(lx);
                 return lex_error(lx, pos, start, "unknown escape in string");
+            }
+            q += 2;
+            continue;
         }
-        advance(lx);
+        q++;
     }
-    if (lx->cur >= lx->end)
+    if (q >= lx->end || *q != '"') {
+        while (lx->cur < q)
+            advance(lx);
         return lex_error(lx, pos, start, "unterminated string");
-    size_t n = (size_t)(lx->cur - body);
-    advance(lx); /* closing quote */
+    }
+    /* one column per character (UTF-8 continuation bytes do not count) */
+    int cols = 0;
+    for (const char *c = start; c <= q; c++)
+        cols += ((unsigned char)*c & 0xC0) != 0x80;
+    lx->cur = q + 1;
+    lx->pos.col += cols;
+    size_t n = (size_t)(q - body);
     rf_token t = make(lx, RF_TOK_STRING, pos, start);
     char *out = rf_arena_alloc(lx->arena, n + 1);
     if (out == NULL)
@@ -252,6 +271,47 @@ static rf_token lex_punct(rf_lexer *lx, rf_pos pos)
     return make(lx, k, pos, start);
 }
 
+static const char *intern(rf_lexer *lx, const char *s, size_t n)
+{
+    rf_intern *in = lx->intern;
+    if (in == NULL)
+        return rf_arena_strndup(lx->arena, s, n);
+    if ((in->n + 1) * 2 > in->cap) {
+        size_t ncap = in->cap ? in->cap * 2 : 4096;
+        const char **slots = RF_NEWN(lx->arena, const char *, ncap);
+        if (slots == NULL)
+            return rf_arena_strndup(lx->arena, s, n);
+        for (size_t i = 0; i < in->cap; i++) {
+            if (in->slots[i] == NULL)
+                continue;
+            uint32_t h = 2166136261u;
+            for (const char *c = in->slots[i]; *c; c++)
+                h = (h ^ (unsigned char)*c) * 16777619u;
+            size_t j = h & (ncap - 1);
+            while (slots[j])
+                j = (j + 1) & (ncap - 1);
+            slots[j] = in->slots[i];
+        }
+        in->slots = slots;
+        in->cap = ncap;
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    size_t j = h & (in->cap - 1);
+    while (in->slots[j]) {
+        if (strncmp(in->slots[j], s, n) == 0 && in->slots[j][n] == '\0')
+            return in->slots[j];
+        j = (j + 1) & (in->cap - 1);
+    }
+    const char *copy = rf_arena_strndup(lx->arena, s, n);
+    if (copy) {
+        in->slots[j] = copy;
+        in->n++;
+    }
+    return copy;
+}
+
 rf_token rf_lex_next(rf_lexer *lx)
 {
     skip_space_and_comments(lx);
@@ -265,7 +325,7 @@ rf_token rf_lex_next(rf_lexer *lx)
             lx->cur++; /* ASCII only: one column per byte */
         lx->pos.col += (int)(lx->cur - start);
         rf_token t = make(lx, RF_TOK_IDENT, pos, start);
-        t.str = rf_arena_strndup(lx->arena, start, t.len);
+        t.str = intern(lx, start, t.len);
         return t;
     }
     if (c >= '0' && c <= '9')

@@ -435,7 +435,6 @@ static bool ignored_status(fx *x, const char *type, const char *status, const ch
     return false;
 }
 
-bool rf_fx_ignored(fx *x, const char *type, const char *status, const char *sub);
 bool rf_fx_ignored(fx *x, const char *type, const char *status, const char *sub)
 {
     return ignored_status(x, type, status, sub);
@@ -696,7 +695,7 @@ int rf_fhir_read(rf_patient **out,
     const char *type = rf_fx_str(rf_json_get(doc, "resourceType"));
     if (type == NULL)
         return rf_error_set(err, REFRACT_EINVAL, "$.resourceType", "empty resourceType");
-    rc = walk(&x, doc, type, NULL, 0);
+    rc = walk(&x, doc, strcmp(type, "Bundle") == 0 ? "Bundle" : "$", NULL, 0);
     if (rc == REFRACT_OK)
         rc = build_index(&x);
     for (size_t i = 0; rc == REFRACT_OK && i < x.nres && x.patient == NULL; i++)

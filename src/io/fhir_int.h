@@ -71,6 +71,10 @@ const rf_json *rf_fx_deref(fx *x, const rf_json *reference);
 /* true when the resource belongs to another patient of the record (then noted and skipped). */
 bool rf_fx_other_patient(fx *x, const rf_json *res);
 
+/* A status that makes a resource not count (entered-in-error, refuted, not-done, cancelled,
+ * not-taken): noted as "<type> <status> (ignored)"; true when the caller must skip it. */
+bool rf_fx_ignored(fx *x, const char *type, const char *status, const char *sub);
+
 /* fhir_med.c */
 int rf_fx_medication(fx *x, const rf_json *res);
 int rf_fx_build_trials(fx *x);

@@ -310,6 +310,7 @@ typedef struct rf_kb {
     int ndiags, cap_diags, ndiags_total;
     int ndirs;
     int let_depth; /* check.c: lets being checked, nested */
+    rf_intern intern; /* identifiers of every file, one copy each */
 } rf_kb;
 
 /* load.c */

@@ -327,9 +327,7 @@ static rf_node *parse_expr(parser *p, int min_prec)
         n->b = parse_expr(p, binops[i].prec + 1);
         left = n;
     }
-    if (p->depth == 1 && left->src_text == NULL && p->prev.text >= start)
-        left->src_text =
-            rf_arena_strndup(&p->kb->arena, start, (size_t)(p->prev.text + p->prev.len - start));
+    (void)start; /* the source text stays in the file buffer; nodes keep their position */
     p->depth--;
     return left;
 }
@@ -1262,6 +1260,7 @@ void rf_kb_parse(rf_kb *kb, const char *file, const char *src, size_t len, int d
     p->kb = kb;
     p->dir = dir;
     rf_lex_init(&p->lx, &kb->arena, file, src, len);
+    p->lx.intern = &kb->intern;
     volatile bool first = true;
     for (;;) {
         if (setjmp(p->recover) != 0) {
