@@ -69,13 +69,16 @@ int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a)
     ev->a = a;
     ev->cond = -1;
     size_t nmemo = (size_t)(kb->n_condition + 1) * (size_t)(kb->n_let ? kb->n_let : 1);
-    ev->let_memo = RF_NEWN(a, rf_val, nmemo);
+    /* values are written before their state says so: only the state arrays are zeroed (a
+     * full knowledge base has hundreds of lets and results, and zeroing their values for
+     * every assessment cost more than evaluating the ones used) */
+    ev->let_memo = rf_arena_alloc(a, sizeof(rf_val) * nmemo);
     ev->let_state = RF_NEWN(a, uint8_t, nmemo);
-    ev->defs = RF_NEWN(a, rf_def_result, kb->n_definition + 1);
+    ev->defs = rf_arena_alloc(a, sizeof(rf_def_result) * (size_t)(kb->n_definition + 1));
     ev->def_state = RF_NEWN(a, uint8_t, kb->n_definition + 1);
-    ev->scores = RF_NEWN(a, rf_score_result, kb->n_score + 1);
+    ev->scores = rf_arena_alloc(a, sizeof(rf_score_result) * (size_t)(kb->n_score + 1));
     ev->score_state = RF_NEWN(a, uint8_t, kb->n_score + 1);
-    ev->flags = RF_NEWN(a, rf_flag_result, kb->n_flag + 1);
+    ev->flags = rf_arena_alloc(a, sizeof(rf_flag_result) * (size_t)(kb->n_flag + 1));
     ev->flag_state = RF_NEWN(a, uint8_t, kb->n_flag + 1);
     ev->cond_record = RF_NEWN(a, const rf_condition *, kb->n_condition + 1);
     ev->trial_agent = RF_NEWN(a, int, p->ntrials + 1);
@@ -86,7 +89,7 @@ int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a)
     ev->adequacy_done = RF_NEWN(a, uint8_t, (size_t)kb->n_condition * p->ntrials + 1);
     ev->trial_let_memo = RF_NEWN(a, rf_val *, kb->n_let + 1);
     size_t nlists = 2 * (size_t)(kb->n_condition + 1) + (size_t)kb->n_observation + (size_t)kb->n_procedure;
-    ev->list_memo = RF_NEWN(a, rf_val, nlists + 1);
+    ev->list_memo = rf_arena_alloc(a, sizeof(rf_val) * (nlists + 1));
     ev->list_done = RF_NEWN(a, uint8_t, nlists + 1);
     ev->has_memo = RF_NEWN(a, uint8_t, (size_t)kb->n_codeset + (size_t)kb->n_condition + 1);
     ev->trial_let_state = RF_NEWN(a, uint8_t *, kb->n_let + 1);
@@ -228,6 +231,7 @@ void rf_eval_definition(rf_eval *ev, int index)
     }
     const rf_kb_definition *d = ev->kb->definition[index];
     rf_def_result *r = &ev->defs[index];
+    memset(r, 0, sizeof *r);
     r->def = d;
     if (ev->depth >= RF_LIMIT_REF_DEPTH) { /* undecided, and not remembered */
         r->status = RF_ST_INSUFFICIENT;
@@ -264,11 +268,13 @@ void rf_eval_score(rf_eval *ev, int index)
 {
     if (ev->score_state[index] != 0)
         return; /* done, or a cycle: the result so far (not computed) stands */
-    if (ev->depth >= RF_LIMIT_REF_DEPTH)
-        return;
-    ev->score_state[index] = 1;
     const rf_kb_score *sc = ev->kb->score[index];
     rf_score_result *r = &ev->scores[index];
+    memset(r, 0, sizeof *r);
+    r->score = sc;
+    if (ev->depth >= RF_LIMIT_REF_DEPTH)
+        return; /* undecided (not computed), and not remembered */
+    ev->score_state[index] = 1;
     r->score = sc;
     r->lo = -HUGE_VAL;
     r->hi = HUGE_VAL;
@@ -338,12 +344,15 @@ void rf_eval_flag(rf_eval *ev, int index)
     if (ev->flag_state[index] != 0)
         return;
     if (ev->depth >= RF_LIMIT_REF_DEPTH) {
+        memset(&ev->flags[index], 0, sizeof ev->flags[index]);
+        ev->flags[index].flag = ev->kb->flag[index];
         ev->flags[index].raised = RF_UNKNOWN;
         return;
     }
     ev->flag_state[index] = 1;
     const rf_kb_flag *f = ev->kb->flag[index];
     rf_flag_result *r = &ev->flags[index];
+    memset(r, 0, sizeof *r);
     r->flag = f;
     r->raised = RF_FALSE;
     saved s = enter(ev, f->condition);
@@ -379,9 +388,16 @@ static void assess_condition(rf_eval *ev, rf_cond_result *cr, int c)
     const rf_kb *kb = ev->kb;
     cr->condition = kb->condition[c];
     cr->record = ev->cond_record[c];
-    cr->defs = RF_NEWN(ev->a, rf_def_result, kb->n_definition + 1);
-    cr->scores = RF_NEWN(ev->a, rf_score_result, kb->n_score + 1);
-    cr->flags = RF_NEWN(ev->a, rf_flag_result, kb->n_flag + 1);
+    int nd = 0, ns = 0, nf = 0; /* sized by this condition's entries */
+    for (int i = 0; i < kb->n_definition; i++)
+        nd += kb->definition[i]->condition == c;
+    for (int i = 0; i < kb->n_score; i++)
+        ns += kb->score[i]->condition == c;
+    for (int i = 0; i < kb->n_flag; i++)
+        nf += kb->flag[i]->condition == c;
+    cr->defs = rf_arena_alloc(ev->a, sizeof(rf_def_result) * (size_t)(nd + 1));
+    cr->scores = rf_arena_alloc(ev->a, sizeof(rf_score_result) * (size_t)(ns + 1));
+    cr->flags = rf_arena_alloc(ev->a, sizeof(rf_flag_result) * (size_t)(nf + 1));
     if (!cr->defs || !cr->scores || !cr->flags)
         return;
     for (int i = 0; i < kb->n_flag; i++) {

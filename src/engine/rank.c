@@ -320,8 +320,11 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr);
 void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
 {
     const rf_kb *kb = ev->kb;
-    cr->recs = RF_NEWN(ev->a, rf_rec_result, kb->n_strategy + 1);
-    cr->excluded = RF_NEWN(ev->a, rf_excl_result, kb->n_strategy + 1);
+    int mine = 0; /* arrays sized by this condition's strategies, not the whole knowledge */
+    for (int i = 0; i < kb->n_strategy; i++)
+        mine += kb->strategy[i]->condition == ev->cond;
+    cr->recs = RF_NEWN(ev->a, rf_rec_result, mine + 1);
+    cr->excluded = RF_NEWN(ev->a, rf_excl_result, mine + 1);
     if (cr->recs == NULL || cr->excluded == NULL)
         return;
     ev->fired = &cr->rules_fired;
@@ -335,7 +338,10 @@ void rf_rank_strategies(rf_eval *ev, rf_cond_result *cr)
         ev->trial_failed[t] = (uint8_t)trial_pred(ev, cond->trial_failed, cond->failed_slots, t);
         ev->trial_intolerant[t] = (uint8_t)trial_pred(ev, cond->trial_intolerant, cond->intolerant_slots, t);
     }
-    agent_memo *memo = RF_NEWN(ev->a, agent_memo, kb->n_agent + 1);
+    agent_memo *memo = rf_arena_alloc(ev->a, sizeof(agent_memo) * (size_t)(kb->n_agent + 1));
+    if (memo != NULL) /* only the done flags need clearing */
+        for (int i = 0; i <= kb->n_agent; i++)
+            memo[i].done = false;
     ev->contra_state = RF_NEWN(ev->a, uint8_t, kb->n_contra + 1);
     if (memo == NULL || ev->contra_state == NULL)
         return;
