@@ -12,7 +12,7 @@
 const char *rf_status_name(rf_status s)
 {
     static const char *const names[] = {"refractory", "not_refractory", "insufficient_data",
-                                        "not_applicable"};
+                                        "not_applicable", "not_implemented"};
     return names[s];
 }
 
@@ -194,8 +194,9 @@ static void add_lets_to_reasons(rf_eval *ev, const rf_body *b, rf_texts *reasons
 static bool preconditions(rf_eval *ev, const rf_body *b, rf_status *st, rf_texts *reasons,
                           rf_texts *missing)
 {
-    static const rf_clause_kind order[] = {RF_CL_NOT_APPLICABLE, RF_CL_INSUFFICIENT, RF_CL_REQUIRE};
-    for (size_t o = 0; o < 3; o++) {
+    static const rf_clause_kind order[] = {RF_CL_NOT_IMPLEMENTED, RF_CL_NOT_APPLICABLE,
+                                           RF_CL_INSUFFICIENT, RF_CL_REQUIRE};
+    for (size_t o = 0; o < 4; o++) {
         for (int i = 0; i < b->nclauses; i++) {
             const rf_clause *c = &b->clauses[i];
             if (c->kind != order[o])
@@ -211,7 +212,9 @@ static bool preconditions(rf_eval *ev, const rf_body *b, rf_status *st, rf_texts
                 return true;
             }
             if (v.b == RF_TRUE) {
-                *st = c->kind == RF_CL_NOT_APPLICABLE ? RF_ST_NOT_APPLICABLE : RF_ST_INSUFFICIENT;
+                *st = c->kind == RF_CL_NOT_APPLICABLE    ? RF_ST_NOT_APPLICABLE
+                      : c->kind == RF_CL_NOT_IMPLEMENTED ? RF_ST_NOT_IMPLEMENTED
+                                                         : RF_ST_INSUFFICIENT;
                 rf_texts_add(reasons, ev->a, c->label);
                 return true;
             }

@@ -11,7 +11,8 @@ typedef enum rf_status {
     RF_ST_REFRACTORY,
     RF_ST_NOT_REFRACTORY,
     RF_ST_INSUFFICIENT,
-    RF_ST_NOT_APPLICABLE
+    RF_ST_NOT_APPLICABLE,
+    RF_ST_NOT_IMPLEMENTED /* named by the reference, criteria not yet transcribed */
 } rf_status;
 const char *rf_status_name(rf_status s);
 

@@ -116,7 +116,8 @@ typedef enum rf_clause_kind {
     RF_CL_CAUTION,
     RF_CL_PREFER,
     RF_CL_DEFER,
-    RF_CL_PROVISIONAL /* scores: computed, but reported as provisional */
+    RF_CL_PROVISIONAL, /* scores: computed, but reported as provisional */
+    RF_CL_NOT_IMPLEMENTED /* the reference names it but its criteria are not transcribed */
 } rf_clause_kind;
 
 typedef struct rf_clause {

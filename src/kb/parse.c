@@ -462,6 +462,7 @@ static const struct {
     {"contraindicated", RF_CL_CONTRAINDICATED}, {"caution", RF_CL_CAUTION},
     {"prefer", RF_CL_PREFER},                 {"defer", RF_CL_DEFER},
     {"provisional", RF_CL_PROVISIONAL},
+    {"not_implemented", RF_CL_NOT_IMPLEMENTED},
 };
 
 static bool parse_body_clause(parser *p, rf_body *b)

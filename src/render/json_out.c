@@ -102,6 +102,8 @@ static const char *score_status(const rf_score_result *s)
 {
     if (s->status == RF_ST_NOT_APPLICABLE)
         return "not_applicable";
+    if (s->status == RF_ST_NOT_IMPLEMENTED)
+        return "not_implemented";
     if (!s->computed)
         return "insufficient_data";
     return s->lo == s->hi ? "computed" : "partial";
@@ -118,7 +120,7 @@ static void score(rf_json_writer *w, const rf_kb *kb, const rf_score_result *s)
     rf_jw_string(w, score_status(s));
     rf_jw_key(w, "provisional");
     rf_jw_bool(w, s->provisional);
-    if (s->status != RF_ST_NOT_APPLICABLE) {
+    if (s->status != RF_ST_NOT_APPLICABLE && s->status != RF_ST_NOT_IMPLEMENTED) {
         rf_jw_key(w, "total");
         rf_jw_object_begin(w);
         number_or_range(w, s->lo, s->hi);

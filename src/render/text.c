@@ -28,7 +28,7 @@ static void num(rf_strbuf *b, double lo, double hi)
 static const char *status_text(rf_status s)
 {
     static const char *const t[] = {"REFRACTORY", "not refractory", "INSUFFICIENT DATA",
-                                    "not applicable"};
+                                    "not applicable", "not implemented"};
     return t[s];
 }
 
