@@ -577,56 +577,67 @@ static rf_kb_decl_slot *decl_slot(rf_kb *kb, const char *kind, const char *id, c
     }
 }
 
-static void decl_grow(parser *p)
+static bool decl_grow(rf_kb *kb)
 {
-    rf_kb *kb = p->kb;
     int ncap = kb->decls_cap ? kb->decls_cap * 2 : 1024;
     rf_kb_decl_slot *old = kb->decls;
     int oldcap = kb->decls_cap;
-    kb->decls = RF_NEWN(&kb->arena, rf_kb_decl_slot, ncap);
-    if (kb->decls == NULL)
-        fail(p, "out of memory");
+    rf_kb_decl_slot *fresh = RF_NEWN(&kb->arena, rf_kb_decl_slot, ncap);
+    if (fresh == NULL)
+        return false;
+    kb->decls = fresh;
     kb->decls_cap = ncap;
     for (int i = 0; i < oldcap; i++)
         if (old[i].id)
             *decl_slot(kb, old[i].kind, old[i].id, old[i].scope) = old[i];
+    return true;
 }
 
-static void add_entry(parser *p, void ***table, int *n, int *cap, rf_kb_entry *e, const char *kind)
+/* Add an entry to its table: a duplicate in the same directory is an error, one from a later
+ * directory replaces the earlier (a site overrides). false only when memory ran out. */
+static bool add_entry_kb(rf_kb *kb, void ***table, int *n, int *cap, rf_kb_entry *e,
+                         const char *kind)
 {
-    rf_kb *kb = p->kb;
-    if ((kb->decls_n + 1) * 2 > kb->decls_cap)
-        decl_grow(p);
+    if ((kb->decls_n + 1) * 2 > kb->decls_cap && !decl_grow(kb))
+        return false;
     const char *scope = scope_of(e, kind);
     rf_kb_decl_slot *d = decl_slot(kb, kind, e->id, scope);
     if (d->id != NULL) {
         rf_kb_entry *o = (rf_kb_entry *)(*table)[d->pos];
         if (o->dir < e->dir) { /* a later directory overrides: keep the position */
             (*table)[d->pos] = e;
-            return;
+            return true;
         }
         rf_kb_diag(kb, e->pos, "duplicate %s '%s' (first declared at %s:%d:%d)", kind, e->id,
                    o->pos.file, o->pos.line, o->pos.col);
-        return;
+        return true;
     }
     if (*n == *cap) {
         int ncap = *cap ? *cap * 2 : 32;
         void **t = rf_arena_grow(&kb->arena, *table, sizeof(void *) * (size_t)*cap,
                                  sizeof(void *) * (size_t)ncap);
         if (t == NULL)
-            fail(p, "out of memory");
+            return false;
         *table = t;
         *cap = ncap;
     }
     *d = (rf_kb_decl_slot){kind, e->id, scope, *n};
     kb->decls_n++;
     (*table)[(*n)++] = e;
+    return true;
+}
+
+static void add_entry(parser *p, void ***table, int *n, int *cap, rf_kb_entry *e, const char *kind)
+{
+    if (!add_entry_kb(p->kb, table, n, cap, e, kind))
+        fail(p, "out of memory");
 }
 
 /* After `disable` moved entries, the positions are stale: index every table again. */
-static void decl_rebuild(parser *p)
+static void decl_rebuild(rf_kb *kb)
 {
-    rf_kb *kb = p->kb;
+    if (kb->decls_cap == 0)
+        return;
     memset(kb->decls, 0, sizeof *kb->decls * (size_t)kb->decls_cap);
     kb->decls_n = 0;
 #define X(name, type, word)                                                                  \
@@ -1226,20 +1237,17 @@ static const struct {
     {"disable", decl_disable},
 };
 
-/* disable KIND ID: a site removes an entry of the knowledge it builds on. */
-static void decl_disable(parser *p)
+/* Remove KIND ID loaded so far; false if there is none. */
+static bool apply_disable(rf_kb *kb, const char *kind, const char *id)
 {
-    rf_pos pos = p->tok.pos;
-    const char *kind = expect_ident(p, "expected the kind of entry to disable");
-    const char *id = expect_ident(p, "expected the id to disable");
     bool done = false;
 #define X(name, type, word)                                                                  \
-    if (strcmp(kind, word) == 0) {                                                           \
-        for (int i = 0; i < p->kb->n_##name; i++) {                                          \
-            if (strcmp(p->kb->name[i]->e.id, id) == 0) {                                     \
-                memmove(&p->kb->name[i], &p->kb->name[i + 1],                                \
-                        sizeof(void *) * (size_t)(p->kb->n_##name - i - 1));                 \
-                p->kb->n_##name--;                                                           \
+    if (!done && strcmp(kind, word) == 0) {                                                  \
+        for (int i = 0; i < kb->n_##name; i++) {                                             \
+            if (strcmp(kb->name[i]->e.id, id) == 0) {                                        \
+                memmove(&kb->name[i], &kb->name[i + 1],                                      \
+                        sizeof(void *) * (size_t)(kb->n_##name - i - 1));                    \
+                kb->n_##name--;                                                              \
                 done = true;                                                                 \
                 break;                                                                       \
             }                                                                                \
@@ -1247,10 +1255,20 @@ static void decl_disable(parser *p)
     }
     RF_KB_TABLES(X)
 #undef X
-    if (!done)
-        rf_kb_diag(p->kb, pos, "nothing to disable: no %s '%s' was loaded before", kind, id);
-    else
-        decl_rebuild(p);
+    if (done)
+        decl_rebuild(kb);
+    return done;
+}
+
+/* disable KIND ID: a site removes an entry of the knowledge it builds on. */
+static void decl_disable(parser *p)
+{
+    rf_pos pos = p->tok.pos;
+    const char *kind = expect_ident(p, "expected the kind of entry to disable");
+    const char *id = expect_ident(p, "expected the id to disable");
+    rf_kb *kb = p->kb;
+    if (!apply_disable(kb, kind, id))
+        rf_kb_diag(kb, pos, "nothing to disable: no %s '%s' was loaded before", kind, id);
 }
 
 void rf_kb_parse(rf_kb *kb, const char *file, const char *src, size_t len, int dir)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -110,6 +111,33 @@ void *rf_arena_alloc(rf_arena *a, size_t n)
     a->last = p;
     a->last_size = need;
     return p;
+}
+
+void rf_arena_reserve(rf_arena *a, size_t n, bool huge_pages)
+{
+    if (a->head != NULL || n == 0 || (a->cap_bytes && n > a->cap_bytes))
+        return;
+    const size_t huge = (size_t)2 * 1024 * 1024;
+    size_t size = huge_pages ? (sizeof(rf_arena_block) + n + huge - 1) / huge * huge
+                             : sizeof(rf_arena_block) + n;
+    void *mem = NULL;
+    if (huge_pages) {
+        if (posix_memalign(&mem, huge, size) != 0)
+            return;
+#ifdef MADV_HUGEPAGE
+        madvise(mem, size, MADV_HUGEPAGE); /* advice only: ignored where unavailable */
+#endif
+    } else {
+        mem = malloc(size);
+        if (mem == NULL)
+            return;
+    }
+    rf_arena_block *b = mem;
+    b->size = size - sizeof *b;
+    b->used = 0;
+    b->next = NULL;
+    a->head = b;
+    a->total_bytes = b->size;
 }
 
 void *rf_arena_zalloc(rf_arena *a, size_t n)

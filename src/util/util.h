@@ -47,6 +47,9 @@ void rf_arena_free(rf_arena *a); /* frees every block; the arena can be reused a
  * request after the first). */
 void rf_arena_reset(rf_arena *a);
 void *rf_arena_alloc(rf_arena *a, size_t n);  /* 16-byte aligned, uninitialised */
+/* Reserve one block of n bytes up front; with huge_pages, on 2 MiB pages where the system
+ * offers them (the knowledge base: thousands of page faults become a handful). */
+void rf_arena_reserve(rf_arena *a, size_t n, bool huge_pages);
 void *rf_arena_zalloc(rf_arena *a, size_t n); /* zeroed */
 /* Grow p (the arena's last allocation of old_n bytes) to new_n; moves it if it must. */
 void *rf_arena_grow(rf_arena *a, void *p, size_t old_n, size_t new_n);
