@@ -3,6 +3,8 @@
  * Lua's lparser.c). Errors are diagnostics with file:line:col; parsing resumes at the next
  * declaration so `refract kb check` lists every error, not just the first. */
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <string.h>
 
@@ -535,6 +537,94 @@ static bool parse_common(parser *p, rf_kb_entry *e)
     return false;
 }
 
+/* ---- field tables ------------------------------------------------------------------------ */
+
+static void parse_condition_ref(parser *p, const char **id, rf_pos *pos);
+
+/* What a `word: value` field holds; the tables below say, per declaration, which fields it
+ * has and where each goes, so the declarations read alike and their errors list their fields. */
+typedef enum field_kind {
+    FK_STRING,   /* "text" */
+    FK_IDENT,    /* an identifier */
+    FK_IDS,      /* id, id, ... (rf_idrefs) */
+    FK_STRINGS,  /* "a", "b" (rf_strs) */
+    FK_CODES,    /* system "code", ... (rf_kb_codes) */
+    FK_NUMBER,   /* a plain number (double) */
+    FK_EXPR,     /* a criterion (rf_node *) */
+    FK_CONDITION /* a condition id (const char *) and its position (rf_pos, at pos_off) */
+} field_kind;
+
+typedef struct field {
+    const char *word;
+    field_kind kind;
+    size_t off;
+    size_t pos_off;
+} field;
+
+#define F(word, kind, type, member) {word, kind, offsetof(type, member), 0}
+#define FCOND(type) {"condition", FK_CONDITION, offsetof(type, condition_id), offsetof(type, condition_pos)}
+
+/* Read one field of the table into obj; false if the current word is none of them. */
+static bool parse_field(parser *p, void *obj, const field *fs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_word(p, fs[i].word))
+            continue;
+        next(p);
+        if (p->tok.kind != RF_TOK_COLON) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "expected ':' after '%s'", fs[i].word);
+            fail(p, msg);
+        }
+        next(p);
+        char *at = (char *)obj + fs[i].off;
+        switch (fs[i].kind) {
+        case FK_STRING:
+            *(const char **)(void *)at = expect_string(p, "expected text in quotes");
+            break;
+        case FK_IDENT:
+            *(const char **)(void *)at = expect_ident(p, "expected an id");
+            break;
+        case FK_IDS:
+            parse_idrefs(p, (rf_idrefs *)(void *)at);
+            break;
+        case FK_STRINGS:
+            parse_strings(p, (rf_strs *)(void *)at);
+            break;
+        case FK_CODES:
+            parse_codes(p, (rf_kb_codes *)(void *)at);
+            break;
+        case FK_NUMBER:
+            *(double *)(void *)at = parse_quantity(p, NULL, NULL, NULL);
+            break;
+        case FK_EXPR:
+            *(rf_node **)(void *)at = parse_expr(p, 1);
+            break;
+        case FK_CONDITION:
+            parse_condition_ref(p, (const char **)(void *)at,
+                                (rf_pos *)(void *)((char *)obj + fs[i].pos_off));
+            break;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* "unknown field in strategy (condition, name, ...)", listing the table and the extras. */
+static void unknown_field(parser *p, const char *what, const field *fs, size_t n,
+                          const char *extra)
+{
+    char msg[512];
+    size_t len = (size_t)snprintf(msg, sizeof msg, "unknown field in %s (", what);
+    for (size_t i = 0; i < n && len < sizeof msg; i++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", i ? ", " : "", fs[i].word);
+    if (len < sizeof msg)
+        snprintf(msg + len, sizeof msg - len, "%s%s)", n && *extra ? ", " : "", extra);
+    fail(p, msg);
+}
+
+#define NFIELDS(t) (sizeof t / sizeof t[0])
+
 /* ---- declarations ------------------------------------------------------------------------ */
 
 #define FIELD(word) (is_word(p, word) && (next(p), expect(p, RF_TOK_COLON, "expected ':' after '" word "'"), true))
@@ -669,19 +759,14 @@ static void parse_condition_ref(parser *p, const char **id, rf_pos *pos)
 
 static void decl_source(parser *p)
 {
+    static const field fs[] = {F("citation", FK_STRING, rf_kb_source, citation),
+                               F("doi", FK_STRING, rf_kb_source, doi)};
     rf_kb_source *s = NEWP(rf_kb_source);
     begin_entry(p, &s->e, "expected the source's id");
     expect(p, RF_TOK_LBRACE, "expected '{'");
-    while (p->tok.kind != RF_TOK_RBRACE) {
-        if (parse_common(p, &s->e))
-            continue;
-        if (FIELD("citation"))
-            s->citation = expect_string(p, "expected the citation in quotes");
-        else if (FIELD("doi"))
-            s->doi = expect_string(p, "expected the DOI in quotes");
-        else
-            fail(p, "unknown field in source (citation, doi, unverified, note)");
-    }
+    while (p->tok.kind != RF_TOK_RBRACE)
+        if (!parse_common(p, &s->e) && !parse_field(p, s, fs, NFIELDS(fs)))
+            unknown_field(p, "source", fs, NFIELDS(fs), "unverified, note");
     next(p);
     if (s->citation == NULL)
         rf_kb_diag(p->kb, s->e.pos, "source '%s' has no citation", s->e.id);
@@ -690,19 +775,14 @@ static void decl_source(parser *p)
 
 static void decl_class(parser *p)
 {
+    static const field fs[] = {F("name", FK_STRING, rf_kb_class, name),
+                               F("members", FK_IDS, rf_kb_class, members)};
     rf_kb_class *c = NEWP(rf_kb_class);
     begin_entry(p, &c->e, "expected the class's id");
     expect(p, RF_TOK_LBRACE, "expected '{'");
-    while (p->tok.kind != RF_TOK_RBRACE) {
-        if (parse_common(p, &c->e))
-            continue;
-        if (FIELD("name"))
-            c->name = expect_string(p, "expected a name in quotes");
-        else if (FIELD("members"))
-            parse_idrefs(p, &c->members);
-        else
-            fail(p, "unknown field in class (name, members, note)");
-    }
+    while (p->tok.kind != RF_TOK_RBRACE)
+        if (!parse_common(p, &c->e) && !parse_field(p, c, fs, NFIELDS(fs)))
+            unknown_field(p, "class", fs, NFIELDS(fs), "note");
     next(p);
     ADD(klass, c, "class");
 }
@@ -774,19 +854,14 @@ static void decl_observation(parser *p)
 
 static void decl_procedure(parser *p)
 {
+    static const field fs[] = {F("name", FK_STRING, rf_kb_procedure, name),
+                               F("codes", FK_CODES, rf_kb_procedure, codes)};
     rf_kb_procedure *o = NEWP(rf_kb_procedure);
     begin_entry(p, &o->e, "expected the procedure's id");
     expect(p, RF_TOK_LBRACE, "expected '{'");
-    while (p->tok.kind != RF_TOK_RBRACE) {
-        if (parse_common(p, &o->e))
-            continue;
-        if (FIELD("name"))
-            o->name = expect_string(p, "expected a name in quotes");
-        else if (FIELD("codes"))
-            parse_codes(p, &o->codes);
-        else
-            fail(p, "unknown field in procedure (name, codes, note, unverified)");
-    }
+    while (p->tok.kind != RF_TOK_RBRACE)
+        if (!parse_common(p, &o->e) && !parse_field(p, o, fs, NFIELDS(fs)))
+            unknown_field(p, "procedure", fs, NFIELDS(fs), "note, unverified");
     next(p);
     ADD(procedure, o, "procedure");
 }
@@ -992,26 +1067,17 @@ static void decl_score(parser *p)
 
 static void decl_flag(parser *p)
 {
+    static const field fs[] = {FCOND(rf_kb_flag), F("title", FK_STRING, rf_kb_flag, title),
+                               F("when", FK_EXPR, rf_kb_flag, when),
+                               F("message", FK_STRING, rf_kb_flag, message),
+                               F("advice", FK_STRING, rf_kb_flag, advice)};
     rf_kb_flag *f = NEWP(rf_kb_flag);
     begin_entry(p, &f->e, "expected the flag's id");
     expect(p, RF_TOK_LBRACE, "expected '{'");
-    while (p->tok.kind != RF_TOK_RBRACE) {
-        if (parse_common(p, &f->e) || parse_body_clause(p, &f->body))
-            continue;
-        if (FIELD("condition"))
-            parse_condition_ref(p, &f->condition_id, &f->condition_pos);
-        else if (FIELD("title"))
-            f->title = expect_string(p, "expected a title in quotes");
-        else if (FIELD("when"))
-            f->when = parse_expr(p, 1);
-        else if (FIELD("message"))
-            f->message = expect_string(p, "expected the message in quotes");
-        else if (FIELD("advice"))
-            f->advice = expect_string(p, "expected the advice in quotes");
-        else
-            fail(p, "unknown clause in flag (condition, title, when, message, advice, let, "
-                    "sources, note, unverified)");
-    }
+    while (p->tok.kind != RF_TOK_RBRACE)
+        if (!parse_common(p, &f->e) && !parse_body_clause(p, &f->body) &&
+            !parse_field(p, f, fs, NFIELDS(fs)))
+            unknown_field(p, "flag", fs, NFIELDS(fs), "let, sources, note, unverified");
     next(p);
     if (f->when == NULL)
         rf_kb_diag(p->kb, f->e.pos, "flag '%s' has no 'when' clause", f->e.id);
@@ -1020,34 +1086,26 @@ static void decl_flag(parser *p)
 
 static void decl_strategy(parser *p)
 {
+    static const field fs[] = {
+        FCOND(rf_kb_strategy),
+        F("name", FK_STRING, rf_kb_strategy, name),
+        F("kind", FK_IDENT, rf_kb_strategy, kind),
+        F("line", FK_NUMBER, rf_kb_strategy, line),
+        F("agents", FK_IDS, rf_kb_strategy, agents),
+        F("evidence", FK_STRING, rf_kb_strategy, evidence),
+        F("rationale", FK_STRING, rf_kb_strategy, rationale),
+        F("monitor", FK_STRINGS, rf_kb_strategy, monitor),
+    };
     rf_kb_strategy *s = NEWP(rf_kb_strategy);
     begin_entry(p, &s->e, "expected the strategy's id");
     s->line = NAN;
     expect(p, RF_TOK_LBRACE, "expected '{'");
-    while (p->tok.kind != RF_TOK_RBRACE) {
-        if (parse_common(p, &s->e) || parse_body_clause(p, &s->body))
-            continue;
-        if (FIELD("condition"))
-            parse_condition_ref(p, &s->condition_id, &s->condition_pos);
-        else if (FIELD("name"))
-            s->name = expect_string(p, "expected a name in quotes");
-        else if (FIELD("kind"))
-            s->kind = expect_ident(p, "expected the strategy kind");
-        else if (FIELD("line"))
-            s->line = parse_quantity(p, NULL, NULL, NULL);
-        else if (FIELD("agents"))
-            parse_idrefs(p, &s->agents);
-        else if (FIELD("evidence"))
-            s->evidence = expect_string(p, "expected the evidence in quotes");
-        else if (FIELD("rationale"))
-            s->rationale = expect_string(p, "expected the rationale in quotes");
-        else if (FIELD("monitor"))
-            parse_strings(p, &s->monitor);
-        else
-            fail(p, "unknown clause in strategy (condition, name, kind, line, agents, evidence, "
-                    "rationale, monitor, let, requires, contraindicated, caution, prefer, defer, "
-                    "sources, note, unverified)");
-    }
+    while (p->tok.kind != RF_TOK_RBRACE)
+        if (!parse_common(p, &s->e) && !parse_body_clause(p, &s->body) &&
+            !parse_field(p, s, fs, NFIELDS(fs)))
+            unknown_field(p, "strategy", fs, NFIELDS(fs),
+                          "let, requires, contraindicated, caution, prefer, defer, sources, note, "
+                          "unverified");
     next(p);
     s->order = p->kb->n_strategy;
     ADD(strategy, s, "strategy");
