@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -112,12 +113,42 @@ static void site_directory_overrides_and_names_itself(void **state)
     rmdir(dir);
 }
 
+/* Every input in the kb fuzz corpus loads (with or without diagnostics) and frees cleanly:
+ * the crashers the fuzzer ever found stay fixed (libgit2's and SQLite's corpus replays). */
+static void fuzz_corpus_replays_cleanly(void **state)
+{
+    (void)state;
+    DIR *d = opendir(RF_SOURCE_DIR "/fuzz/corpus/fuzz_kb");
+    assert_non_null(d);
+    struct dirent *de;
+    int n = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/fuzz/corpus/fuzz_kb/%s", RF_SOURCE_DIR, de->d_name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        char buf[1 << 16];
+        size_t len = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        rf_kb *kb = NULL;
+        refract_error err = {0};
+        rf_kb_load_text(&kb, de->d_name, buf, len, &err);
+        rf_kb_free(kb);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(diagnostics_name_file_line_column),
         cmocka_unit_test(shipped_knowledge_checks_clean),
         cmocka_unit_test(site_directory_overrides_and_names_itself),
+        cmocka_unit_test(fuzz_corpus_replays_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
