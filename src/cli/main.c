@@ -1,4 +1,4 @@
-/* main.c - the refract command line: assess, kb check, kb list. It reads, calls the
+/* main.c - the refract command line: assess, convert, kb check, kb list. It reads, calls the
  * library, renders; no clinical logic lives here. Exit statuses (docs/cli.md):
  * 0 success, 1 `kb check` found errors, 2 invalid input or usage, 3 the knowledge base did
  * not load, 4 a resource limit or internal failure. */
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../api/pipeline.h"
+#include "../io/io.h"
 #include "../engine/engine.h"
 #include "../json/json.h"
 #include "../kb/kb.h"
@@ -21,8 +22,10 @@ static const char *const usage_main =
     "usage: refract <command> [options]\n"
     "\n"
     "commands:\n"
-    "  assess [--format text|json] [--as-of YYYY-MM-DD] [--kb-dir DIR]... FILE|-\n"
-    "                 assess one patient record (refract case JSON)\n"
+    "  assess [--format text|json] [--as-of YYYY-MM-DD] [--pgx FILE] [--kb-dir DIR]... FILE|-\n"
+    "                 assess one patient record (refract case JSON or a FHIR R4 Bundle)\n"
+    "  convert [--as-of YYYY-MM-DD] [--pgx FILE] [--kb-dir DIR]... FILE|-\n"
+    "                 print the refract case a record (FHIR R4) is read as\n"
     "  kb check [DIR...]   load and check the knowledge; list every error\n"
     "  kb list [--format text|json] [--kb-dir DIR]...\n"
     "                 conditions, definitions, scores, flags, strategies, sources\n"
@@ -33,15 +36,29 @@ static const char *const usage_main =
     "Decision support for a clinician, not a prescription.\n";
 
 static const char *const usage_assess =
-    "usage: refract assess [--format text|json] [--as-of YYYY-MM-DD] [--kb-dir DIR]... FILE|-\n"
-    "  Reads one patient record (refract case JSON, docs/case-format.md) from FILE or\n"
-    "  standard input and prints the assessment of every condition it shows.\n"
+    "usage: refract assess [--format text|json] [--as-of YYYY-MM-DD] [--pgx FILE] [--kb-dir DIR]...\n"
+    "                      FILE|-\n"
+    "  Reads one patient record from FILE or standard input and prints the assessment of\n"
+    "  every condition it shows. The record is refract case JSON (docs/case-format.md) or\n"
+    "  FHIR R4 (a Bundle or one resource, docs/fhir.md), told apart by its resourceType.\n"
     "  --format text|json  text (default) for reading, json for integrations\n"
     "                      (docs/output-format.md)\n"
     "  --as-of DATE        assess as of this date instead of the record's as_of or today\n"
+    "  --pgx FILE          add PharmCAT results (outside-call TSV or report JSON)\n"
     "  --kb-dir DIR        add a site knowledge directory (repeatable; later ones override)\n"
     "exit status: 0 ok, 2 invalid record (the message names its JSON path), 3 knowledge did\n"
     "not load, 4 resource limit\n";
+
+static const char *const usage_convert =
+    "usage: refract convert [--as-of YYYY-MM-DD] [--pgx FILE] [--kb-dir DIR]... FILE|-\n"
+    "  Reads one patient record (FHIR R4 Bundle or resource, or refract case JSON) and prints\n"
+    "  the refract case it is read as (docs/case-format.md), so that what was read can be\n"
+    "  checked and corrected, then assessed with `refract assess`. What could not be mapped\n"
+    "  or was inferred is listed on standard error as data-quality lines (docs/fhir.md).\n"
+    "  --as-of DATE        the assessment date (default today); later resources are not read\n"
+    "  --pgx FILE          add PharmCAT results (outside-call TSV or report JSON)\n"
+    "  --kb-dir DIR        add a site knowledge directory (its codes map more of the record)\n"
+    "exit status: 0 ok, 2 invalid record, 3 knowledge did not load, 4 resource limit\n";
 
 static const char *const usage_kb =
     "usage: refract kb check [DIR...]\n"
@@ -54,6 +71,7 @@ static const char *const usage_kb =
 typedef struct opts {
     const char *format;
     const char *as_of;
+    const char *pgx;
     const char *dirs[MAX_KB_DIRS];
     size_t ndirs;
     const char *file;
@@ -84,6 +102,8 @@ static int parse_opts(opts *o, int argc, char **argv, bool positional_dirs)
             }
         } else if (strcmp(a, "--as-of") == 0 && has_val) {
             o->as_of = argv[++i];
+        } else if (strcmp(a, "--pgx") == 0 && has_val) {
+            o->pgx = argv[++i];
         } else if (strcmp(a, "--kb-dir") == 0 && has_val) {
             if (o->ndirs == MAX_KB_DIRS) {
                 fprintf(stderr, "refract: at most %d knowledge directories\n", MAX_KB_DIRS);
@@ -171,7 +191,7 @@ static int cmd_assess(int argc, char **argv)
     rf_assessment *as = NULL;
     int st = rf_file_read(&buf, &len, &a, o.file, RF_LIMIT_INPUT_BYTES, &err);
     if (st == REFRACT_OK)
-        st = rf_pipeline_assess_case(&as, kb, &a, buf, len, as_of, &err);
+        st = rf_pipeline_assess_record(&as, kb, &a, buf, len, as_of, o.pgx, &err);
     if (st != REFRACT_OK) {
         fprintf(stderr, "refract: %s: %s: %s\n", o.file, err.where, err.message);
         rc = exit_for(st);
@@ -185,6 +205,69 @@ static int cmd_assess(int argc, char **argv)
         fwrite(out.data, 1, out.len, stdout);
         rf_strbuf_free(&out);
     }
+    rf_arena_free(&a);
+    rf_kb_free(kb);
+    return rc;
+}
+
+/* Print the data-quality list of a record as it was read (the assessment repeats it). */
+static void print_quality(const rf_patient *p, FILE *f)
+{
+    for (size_t i = 0; i < p->nquality; i++) {
+        const rf_quality *q = &p->quality[i];
+        fprintf(f, "refract: data quality: %zu x %s (first: ", q->count, q->reason);
+        for (size_t k = 0; k < q->nexamples; k++)
+            fprintf(f, "%s%s", k ? ", " : "", q->examples[k]);
+        fputs(")\n", f);
+    }
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+    if (want_help(argc, argv)) {
+        fputs(usage_convert, stdout);
+        return EXIT_OK;
+    }
+    opts o;
+    int rc = parse_opts(&o, argc, argv, false);
+    if (rc != EXIT_OK)
+        return rc;
+    if (o.file == NULL || strcmp(o.format, "text") != 0) {
+        fputs(usage_convert, stderr);
+        return EXIT_INPUT;
+    }
+    rf_date as_of = RF_DATE_NONE;
+    if (o.as_of && !rf_date_parse(o.as_of, strlen(o.as_of), &as_of)) {
+        fprintf(stderr, "refract: --as-of: '%s' is not a date (YYYY-MM-DD)\n", o.as_of);
+        return EXIT_INPUT;
+    }
+    rf_kb *kb = NULL;
+    rc = load_kb(&kb, &o);
+    if (rc != EXIT_OK) {
+        rf_kb_free(kb);
+        return rc;
+    }
+    rf_arena a;
+    rf_arena_init(&a, RF_LIMIT_ARENA_BYTES);
+    refract_error err = {0};
+    char *buf;
+    size_t len;
+    rf_patient *p = NULL;
+    int st = rf_file_read(&buf, &len, &a, o.file, RF_LIMIT_INPUT_BYTES, &err);
+    if (st == REFRACT_OK)
+        st = rf_pipeline_read_record(&p, kb, &a, buf, len, as_of, o.pgx, &err);
+    rf_strbuf out;
+    rf_strbuf_init(&out, 0);
+    if (st == REFRACT_OK)
+        st = rf_case_write(p, &out, true, &err);
+    if (st != REFRACT_OK) {
+        fprintf(stderr, "refract: %s: %s: %s\n", o.file, err.where, err.message);
+        rc = exit_for(st);
+    } else {
+        fwrite(out.data, 1, out.len, stdout);
+        print_quality(p, stderr);
+    }
+    rf_strbuf_free(&out);
     rf_arena_free(&a);
     rf_kb_free(kb);
     return rc;
@@ -392,6 +475,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "assess") == 0)
         return cmd_assess(argc - 2, argv + 2);
+    if (strcmp(cmd, "convert") == 0)
+        return cmd_convert(argc - 2, argv + 2);
     if (strcmp(cmd, "kb") == 0)
         return cmd_kb(argc - 2, argv + 2);
     fprintf(stderr, "refract: unknown command '%s'\n%s", cmd, usage_main);

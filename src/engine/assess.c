@@ -41,14 +41,14 @@ void rf_texts_add(rf_texts *t, rf_arena *a, const char *s)
     t->items[t->n++] = s;
 }
 
-static const rf_condition *find_record(const rf_patient *p, const rf_kb_condition *c)
+static const rf_condition *find_record(const rf_kb *kb, const rf_patient *p, int ci)
 {
+    const rf_kb_condition *c = kb->condition[ci];
     const rf_condition *found = NULL;
     for (size_t i = 0; i < p->nconditions; i++) {
         const rf_condition *r = &p->conditions[i];
-        bool match = r->concept ? strcmp(r->concept, c->e.id) == 0 : false;
-        for (size_t k = 0; !match && k < r->ncodes; k++)
-            match = rf_kb_code_match(&c->codes, r->codes[k].system, r->codes[k].code);
+        bool match = (r->concept && strcmp(r->concept, c->e.id) == 0) ||
+                     rf_kb_codes_identify(kb, RF_SYM_CONDITION, ci, r->codes, r->ncodes);
         if (!match)
             continue;
         bool active = r->status == NULL || (strcmp(r->status, "resolved") != 0 &&
@@ -106,7 +106,7 @@ int rf_eval_init(rf_eval *ev, const rf_patient *p, const rf_kb *kb, rf_arena *a)
     for (size_t i = 0; i < p->nprocedures; i++)
         ev->proc_kind[i] = p->procedures[i].kind ? rf_kb_find(kb, RF_SYM_PROCEDURE, p->procedures[i].kind) : -1;
     for (int i = 0; i < kb->n_condition; i++)
-        ev->cond_record[i] = find_record(p, kb->condition[i]);
+        ev->cond_record[i] = find_record(kb, p, i);
     return REFRACT_OK;
 }
 

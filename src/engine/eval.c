@@ -994,6 +994,9 @@ static bool patient_has(rf_eval *ev, const rf_node *sym)
             return true;
         if (codes_match(codes, c->codes, c->ncodes))
             return true;
+        if (sym->type.sym == RF_SYM_CONDITION && /* code sets that name the condition */
+            rf_kb_codes_identify(ev->kb, RF_SYM_CONDITION, sym->sym_index, c->codes, c->ncodes))
+            return true;
     }
     return false;
 }

@@ -500,6 +500,10 @@ static int rd_condition(fx *x, const rf_json *res)
         return rf_fx_oom(x);
     c->codes = codes;
     c->ncodes = n;
+    /* the kb condition the codes name, through its own codes or a code set that targets it,
+     * so that a site's codes (kb/fhir_codes.kb) identify the condition too */
+    int kc = rf_kb_match_codes(x->kb, RF_SYM_CONDITION, codes, n);
+    c->concept = kc >= 0 ? x->kb->condition[kc]->e.id : NULL;
     c->onset = onset;
     c->episode_start = RF_DATE_NONE;
     c->abatement = abate;

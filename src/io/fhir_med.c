@@ -6,6 +6,7 @@
  * A dose read from a display text ("Sertraline 100 MG Oral Tablet") is marked inferred_dose.
  * The mapping: docs/fhir.md, "Medications". */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -718,7 +719,8 @@ int rf_fx_build_trials(fx *x)
     if (x->norders == 0)
         return REFRACT_OK;
     qsort(x->orders, x->norders, sizeof *x->orders, order_cmp);
-    qsort(x->fills, x->nfills, sizeof *x->fills, fill_cmp);
+    if (x->nfills > 0)
+        qsort(x->fills, x->nfills, sizeof *x->fills, fill_cmp);
     size_t i = 0;
     while (i < x->norders) {
         size_t j = i + 1;

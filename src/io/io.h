@@ -45,4 +45,12 @@ int rf_case_parse(rf_patient **out,
 int rf_case_read_file(
     rf_patient **out, rf_arena *a, const char *path, rf_date as_of_override, refract_error *err);
 
+/*
+ * Write p as refract case JSON (docs/case-format.md) into out: what rf_case_read reads back
+ * as the same record. Absent values are left out; reader-only values (where, inferred
+ * marks) are not part of the format. pretty: indented, with a final newline.
+ * @return REFRACT_OK, or REFRACT_ELIMIT when out reached its ceiling
+ */
+int rf_case_write(const rf_patient *p, rf_strbuf *out, bool pretty, refract_error *err);
+
 #endif

@@ -341,5 +341,9 @@ bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *
 /* The entry of the given kind that the codes identify: its own codes, then code sets that
  * target it. -1 if none. */
 int rf_kb_match_codes(const rf_kb *kb, rf_sym_kind kind, const void *codes, size_t ncodes);
+/* Do the codes (rf_code[]) identify entry index of kind, by its own codes or a code set
+ * that targets it? */
+bool rf_kb_codes_identify(const rf_kb *kb, rf_sym_kind kind, int index, const void *codes,
+                          size_t ncodes);
 
 #endif

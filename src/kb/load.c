@@ -378,6 +378,22 @@ static const rf_kb_codes *own_codes(const rf_kb *kb, rf_sym_kind kind, int i)
     }
 }
 
+bool rf_kb_codes_identify(const rf_kb *kb, rf_sym_kind kind, int index, const void *codes_,
+                          size_t ncodes)
+{
+    const rf_code *codes = codes_;
+    const rf_kb_codes *own = own_codes(kb, kind, index);
+    for (size_t c = 0; c < ncodes; c++) {
+        if (own && rf_kb_code_match(own, codes[c].system, codes[c].code))
+            return true;
+        for (int i = 0; i < kb->n_codeset; i++)
+            if (kb->codeset[i]->target_kind == kind && kb->codeset[i]->target == index &&
+                rf_kb_code_match(&kb->codeset[i]->codes, codes[c].system, codes[c].code))
+                return true;
+    }
+    return false;
+}
+
 int rf_kb_match_codes(const rf_kb *kb, rf_sym_kind kind, const void *codes_, size_t ncodes)
 {
     const rf_code *codes = codes_;
