@@ -1,7 +1,8 @@
 /* main.c - the refract command line: assess, convert, kb check, kb list. It reads, calls the
  * library, renders; no clinical logic lives here. Exit statuses (docs/cli.md):
  * 0 success, 1 `kb check` found errors, 2 invalid input or usage, 3 the knowledge base did
- * not load, 4 a resource limit or internal failure. */
+ * not load (invalid input includes input over a size or nesting limit), 4 out of memory or
+ * internal failure. */
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ static const char *const usage_main =
     "\n"
     "options: --help (on every command), --version\n"
     "exit status: 0 ok, 1 kb check found errors, 2 invalid input or usage,\n"
-    "             3 knowledge did not load, 4 resource limit or internal failure\n"
+    "             3 knowledge did not load, 4 out of memory or internal failure\n"
     "Decision support for a clinician, not a prescription.\n";
 
 static const char *const usage_assess =
@@ -47,7 +48,7 @@ static const char *const usage_assess =
     "  --pgx FILE          add PharmCAT results (outside-call TSV or report JSON)\n"
     "  --kb-dir DIR        add a site knowledge directory (repeatable; later ones override)\n"
     "exit status: 0 ok, 2 invalid record (the message names its JSON path), 3 knowledge did\n"
-    "not load, 4 resource limit\n";
+    "not load, 4 out of memory\n";
 
 static const char *const usage_convert =
     "usage: refract convert [--as-of YYYY-MM-DD] [--pgx FILE] [--kb-dir DIR]... FILE|-\n"
@@ -58,7 +59,7 @@ static const char *const usage_convert =
     "  --as-of DATE        the assessment date (default today); later resources are not read\n"
     "  --pgx FILE          add PharmCAT results (outside-call TSV or report JSON)\n"
     "  --kb-dir DIR        add a site knowledge directory (its codes map more of the record)\n"
-    "exit status: 0 ok, 2 invalid record, 3 knowledge did not load, 4 resource limit\n";
+    "exit status: 0 ok, 2 invalid record, 3 knowledge did not load, 4 out of memory\n";
 
 static const char *const usage_kb =
     "usage: refract kb check [DIR...]\n"
@@ -155,7 +156,9 @@ static int load_kb(rf_kb **out, const opts *o)
 
 static int exit_for(int rc)
 {
-    return rc == REFRACT_EINVAL || rc == REFRACT_EIO ? EXIT_INPUT : EXIT_INTERNAL;
+    /* an input beyond a limit (size, nesting) is bad input, like a malformed one */
+    return rc == REFRACT_EINVAL || rc == REFRACT_EIO || rc == REFRACT_ELIMIT ? EXIT_INPUT
+                                                                             : EXIT_INTERNAL;
 }
 
 static int cmd_assess(int argc, char **argv)

@@ -48,6 +48,9 @@ printf '{"refract_case": 1, "patient": {"sex": "female"}, "trials": [{"agent": "
 t "unknown agent" 2 "$bin" assess "$tmp/agent.json"
 printf '{"refract_case": 1, "patient": ' > "$tmp/trunc.json"
 t "malformed json" 2 "$bin" assess "$tmp/trunc.json"
+python3 -c "print('{\"resourceType\": \"Bundle\", \"entry\": ' + '[' * 10000 + ']' * 10000 + '}')" > "$tmp/deep.json"
+t "nesting 10,000 deep" 2 "$bin" assess "$tmp/deep.json"
+"$bin" assess "$tmp/deep.json" 2> "$tmp/deep.err"; has "deep nesting names where" 'nesting deeper than' "$tmp/deep.err"
 
 t "kb check clean" 0 "$bin" kb check
 mkdir -p "$tmp/site" "$tmp/bad"
