@@ -941,40 +941,75 @@ static void check_codeset(rf_kb *kb, rf_kb_codeset *c)
                    c->target_id);
 }
 
-static bool names_agent(const rf_kb *kb, int agent, const rf_idrefs *agents, const rf_idrefs *classes)
+/* Call fn(agent) once for every agent a rule names, directly or through one of its classes. */
+static void for_rule_agents(const rf_kb *kb, const rf_idrefs *agents, const rf_idrefs *classes,
+                            unsigned char *seen, void (*fn)(rf_kb_agent *, int, void *), int rule,
+                            void *ctx)
 {
-    for (int i = 0; i < agents->n; i++)
-        if (agents->index[i] == agent)
-            return true;
+    for (int i = 0; i < agents->n; i++) {
+        int a = agents->index[i];
+        if (a >= 0 && !seen[a]) {
+            seen[a] = 1;
+            fn(kb->agent[a], rule, ctx);
+        }
+    }
+    for (int i = 0; i < classes->n; i++) {
+        int c = classes->index[i];
+        for (int a = 0; c >= 0 && a < kb->n_agent; a++) {
+            if (!seen[a] && kb->agent[a]->is_class && kb->agent[a]->is_class[c]) {
+                seen[a] = 1;
+                fn(kb->agent[a], rule, ctx);
+            }
+        }
+    }
+    for (int i = 0; i < agents->n; i++) /* clear for the next rule */
+        if (agents->index[i] >= 0)
+            seen[agents->index[i]] = 0;
     for (int i = 0; i < classes->n; i++)
-        if (classes->index[i] >= 0 && kb->agent[agent]->is_class[classes->index[i]])
-            return true;
-    return false;
+        for (int a = 0; classes->index[i] >= 0 && a < kb->n_agent; a++)
+            seen[a] = 0;
+}
+
+typedef struct rule_lists {
+    bool fill; /* false: count, true: append */
+    bool pgx;
+} rule_lists;
+
+static void add_rule(rf_kb_agent *g, int rule, void *ctx)
+{
+    rule_lists *r = ctx;
+    int *n = r->pgx ? &g->npgxs : &g->ncontras;
+    if (r->fill)
+        (r->pgx ? g->pgxs : g->contras)[(*n)++] = rule;
+    else
+        (*n)++;
 }
 
 /* Per agent, the agent rules that name it (directly or by class), in declaration order, so
- * judging an agent touches only its own rules. */
+ * judging an agent touches only its own rules. Two passes: count, then fill. */
 static void index_agent_rules(rf_kb *kb)
 {
-    for (int a = 0; a < kb->n_agent; a++) {
-        rf_kb_agent *g = kb->agent[a];
-        if (g->is_class == NULL)
-            continue;
-        int nc = 0, np = 0;
+    unsigned char *seen = RF_NEWN(&kb->arena, unsigned char, kb->n_agent + 1);
+    if (seen == NULL)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            for (int a = 0; a < kb->n_agent; a++) {
+                rf_kb_agent *g = kb->agent[a];
+                g->contras = RF_NEWN(&kb->arena, int, g->ncontras + 1);
+                g->pgxs = RF_NEWN(&kb->arena, int, g->npgxs + 1);
+                if (g->contras == NULL || g->pgxs == NULL)
+                    return;
+                g->ncontras = g->npgxs = 0;
+            }
+        }
+        rule_lists contra = {pass == 1, false}, pgx = {pass == 1, true};
         for (int i = 0; i < kb->n_contra; i++)
-            nc += names_agent(kb, a, &kb->contra[i]->agents, &kb->contra[i]->classes);
+            for_rule_agents(kb, &kb->contra[i]->agents, &kb->contra[i]->classes, seen, add_rule,
+                            i, &contra);
         for (int i = 0; i < kb->n_pgx; i++)
-            np += names_agent(kb, a, &kb->pgx[i]->agents, &kb->pgx[i]->classes);
-        g->contras = RF_NEWN(&kb->arena, int, nc + 1);
-        g->pgxs = RF_NEWN(&kb->arena, int, np + 1);
-        if (g->contras == NULL || g->pgxs == NULL)
-            return;
-        for (int i = 0; i < kb->n_contra; i++)
-            if (names_agent(kb, a, &kb->contra[i]->agents, &kb->contra[i]->classes))
-                g->contras[g->ncontras++] = i;
-        for (int i = 0; i < kb->n_pgx; i++)
-            if (names_agent(kb, a, &kb->pgx[i]->agents, &kb->pgx[i]->classes))
-                g->pgxs[g->npgxs++] = i;
+            for_rule_agents(kb, &kb->pgx[i]->agents, &kb->pgx[i]->classes, seen, add_rule, i,
+                            &pgx);
     }
 }
 

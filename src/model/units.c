@@ -183,7 +183,9 @@ static bool find_exact(const char *s, size_t n, rf_unit *out)
 {
     for (size_t i = 0; i < sizeof unit_table / sizeof unit_table[0]; i++) {
         const unit_row *u = &unit_table[i];
-        if (strlen(u->name) == n && memcmp(u->name, s, n) == 0) {
+        /* the first byte rules out most rows before the length and bytes are compared (the
+         * knowledge lexer asks after every number) */
+        if (n > 0 && u->name[0] == s[0] && strlen(u->name) == n && memcmp(u->name, s, n) == 0) {
             out->dim = u->dim;
             out->factor = u->factor;
             out->canon = dim_canon[u->dim];
