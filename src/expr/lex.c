@@ -170,6 +170,22 @@ static rf_token lex_number(rf_lexer *lx, rf_pos pos)
     return t;
 }
 
+/* Characters in n bytes of UTF-8: every byte but the continuation bytes (10xxxxxx), counted
+ * eight at a time. */
+static int utf8_columns(const char *s, size_t n)
+{
+    size_t cont = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t c = w & ~(w << 1) & 0x8080808080808080ull; /* bit 7 set, bit 6 clear */
+        cont += (size_t)__builtin_popcountll(c);
+    }
+    for (; i < n; i++)
+        cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return (int)(n - cont);
+}
+
 static rf_token lex_string(rf_lexer *lx, rf_pos pos)
 {
     const char *start = lx->cur;
@@ -205,11 +221,8 @@ static rf_token lex_string(rf_lexer *lx, rf_pos pos)
         return lex_error(lx, pos, start, "unterminated string");
     }
     /* one column per character (UTF-8 continuation bytes do not count) */
-    int cols = 0;
-    for (const char *c = start; c <= q; c++)
-        cols += ((unsigned char)*c & 0xC0) != 0x80;
+    lx->pos.col += utf8_columns(start, (size_t)(q + 1 - start));
     lx->cur = q + 1;
-    lx->pos.col += cols;
     size_t n = (size_t)(q - body);
     rf_token t = make(lx, RF_TOK_STRING, pos, start);
     char *out = rf_arena_alloc(lx->arena, n + 1);
@@ -279,7 +292,7 @@ static rf_token lex_punct(rf_lexer *lx, rf_pos pos)
     return make(lx, k, pos, start);
 }
 
-static const char *intern(rf_lexer *lx, const char *s, size_t n)
+static const char *intern(rf_lexer *lx, const char *s, size_t n, uint32_t hash)
 {
     rf_intern *in = lx->intern;
     if (in == NULL)
@@ -303,12 +316,9 @@ static const char *intern(rf_lexer *lx, const char *s, size_t n)
         in->slots = slots;
         in->cap = ncap;
     }
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    size_t j = h & (in->cap - 1);
+    size_t j = hash & (in->cap - 1);
     while (in->slots[j]) {
-        if (strncmp(in->slots[j], s, n) == 0 && in->slots[j][n] == '\0')
+        if (in->slots[j][0] == s[0] && strncmp(in->slots[j], s, n) == 0 && in->slots[j][n] == '\0')
             return in->slots[j];
         j = (j + 1) & (in->cap - 1);
     }
@@ -329,11 +339,14 @@ rf_token rf_lex_next(rf_lexer *lx)
     char c = *lx->cur;
     if (is_ident_start(c)) {
         const char *start = lx->cur;
-        while (lx->cur < lx->end && is_ident_char(*lx->cur))
+        uint32_t h = 2166136261u; /* hashed while scanned, for intern() */
+        while (lx->cur < lx->end && is_ident_char(*lx->cur)) {
+            h = (h ^ (unsigned char)*lx->cur) * 16777619u;
             lx->cur++; /* ASCII only: one column per byte */
+        }
         lx->pos.col += (int)(lx->cur - start);
         rf_token t = make(lx, RF_TOK_IDENT, pos, start);
-        t.str = intern(lx, start, t.len);
+        t.str = intern(lx, start, t.len, h);
         return t;
     }
     if (c >= '0' && c <= '9')
