@@ -673,6 +673,10 @@ static int fx_init(fx *x, rf_arena *a, const rf_kb *kb, rf_date as_of, refract_e
     x->err = err;
     x->as_of = as_of != RF_DATE_NONE ? as_of : rf_date_today();
     x->pregnancy_codeset = rf_kb_find(kb, RF_SYM_CODESET, "fhir_pregnancy");
+    x->pregnancy_status_obs = rf_kb_find(kb, RF_SYM_CODESET, "fhir_pregnancy_status");
+    x->pregnant_value = rf_kb_find(kb, RF_SYM_CODESET, "fhir_pregnant");
+    x->not_pregnant_value = rf_kb_find(kb, RF_SYM_CODESET, "fhir_not_pregnant");
+    x->pregnancy_status_date = RF_DATE_NONE;
     x->p = RF_NEW(a, rf_patient);
     if (x->p == NULL)
         return rf_fx_oom(x);

@@ -38,6 +38,8 @@ typedef struct fx {
     fx_fill *fills;
     size_t nfills, cap_fills;
     int pregnancy_codeset; /* kb code set fhir_pregnancy, -1 if absent */
+    int pregnancy_status_obs, pregnant_value, not_pregnant_value; /* code sets, -1 if absent */
+    rf_date pregnancy_status_date; /* of the latest pregnancy-status Observation read */
 } fx;
 
 /* Growth of an arena array by doubling; NULL when the arena refuses. */

@@ -98,6 +98,35 @@ static int components(fx *x, const rf_json *res, rf_date d, bool *any)
     return REFRACT_OK;
 }
 
+static bool in_codeset(const fx *x, int set, const rf_code *codes, size_t n)
+{
+    for (size_t i = 0; set >= 0 && i < n; i++)
+        if (rf_kb_code_match(&x->kb->codeset[set]->codes, codes[i].system, codes[i].code))
+            return true;
+    return false;
+}
+
+/* A pregnancy-status Observation (its code and answer codes in kb/fhir_codes.kb): the latest
+ * one sets patient.pregnant; an answer that is neither pregnant nor not pregnant leaves it
+ * unknown. Returns true when the Observation was one. */
+static bool pregnancy_status(fx *x, const rf_json *res, const rf_code *codes, size_t n, rf_date d)
+{
+    if (!in_codeset(x, x->pregnancy_status_obs, codes, n))
+        return false;
+    if (x->pregnancy_status_date != RF_DATE_NONE && d < x->pregnancy_status_date)
+        return true; /* an older status does not override a newer one */
+    rf_code *v;
+    size_t nv;
+    if (rf_fx_codes(x, rf_json_get(res, "valueCodeableConcept"), "valueCodeableConcept", &v, &nv) !=
+        REFRACT_OK)
+        return true;
+    x->pregnancy_status_date = d;
+    x->p->pregnant = in_codeset(x, x->pregnant_value, v, nv)       ? RF_TRI_TRUE
+                     : in_codeset(x, x->not_pregnant_value, v, nv) ? RF_TRI_FALSE
+                                                                   : RF_TRI_UNKNOWN;
+    return true;
+}
+
 int rf_fx_observation(fx *x, const rf_json *res)
 {
     if (rf_fx_ignored(x, "observation", rf_fx_str(rf_json_get(res, "status")), "status"))
@@ -121,6 +150,8 @@ int rf_fx_observation(fx *x, const rf_json *res)
                                         : "observation dated after as_of not read", NULL);
         return REFRACT_OK;
     }
+    if (pregnancy_status(x, res, codes, n, d))
+        return REFRACT_OK;
     if (kind >= 0 && rf_json_get(res, "component") == NULL)
         return add_obs(x, kind, codes, n, res, d, "value");
     if (kind >= 0 && (rf_json_get(res, "valueQuantity") || rf_json_get(res, "valueInteger") ||

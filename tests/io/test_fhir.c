@@ -426,6 +426,19 @@ static void test_fhir__refuted_and_entered_in_error_are_ignored_and_reported(voi
 
 /* ---- hostile input ------------------------------------------------------------------------- */
 
+static void test_fhir__latest_pregnancy_status_observation_sets_pregnancy(void **state)
+{
+    (void)state;
+    rf_arena a;
+    rf_arena_init(&a, RF_LIMIT_ARENA_BYTES);
+    /* not pregnant (2024-01), then pregnant (2024-06); an older "not pregnant" listed last
+     * must not override the newer answer */
+    rf_patient *p = read_file(&a, FIX "pregnancy.json");
+    assert_int_equal(p->pregnant, RF_TRI_TRUE);
+    assert_int_equal(p->nobservations, 0); /* a status, not an observation the engine rates */
+    rf_arena_free(&a);
+}
+
 static int read_text(rf_arena *a, const char *text, rf_patient **p, refract_error *err)
 {
     return read_buf(p, a, text, strlen(text), err);
@@ -656,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_fhir__psa_series_and_units),
         cmocka_unit_test(test_fhir__refill_chain_one_trial_with_pdc_then_dose_change),
         cmocka_unit_test(test_fhir__refuted_and_entered_in_error_are_ignored_and_reported),
+        cmocka_unit_test(test_fhir__latest_pregnancy_status_observation_sets_pregnancy),
         cmocka_unit_test(test_fhir__wrong_resource_type_and_bundle_structure),
         cmocka_unit_test(test_fhir__invalid_dates_and_units_become_data_quality),
         cmocka_unit_test(test_fhir__ten_thousand_deep_nesting_is_refused_by_the_json_limits),
