@@ -677,6 +677,9 @@ static int fx_init(fx *x, rf_arena *a, const rf_kb *kb, rf_date as_of, refract_e
     x->pregnant_value = rf_kb_find(kb, RF_SYM_CODESET, "fhir_pregnant");
     x->not_pregnant_value = rf_kb_find(kb, RF_SYM_CODESET, "fhir_not_pregnant");
     x->pregnancy_status_date = RF_DATE_NONE;
+    x->msi_obs = rf_kb_find(kb, RF_SYM_CODESET, "fhir_msi_status");
+    x->msi_high = rf_kb_find(kb, RF_SYM_CODESET, "fhir_msi_high");
+    x->msi_stable = rf_kb_find(kb, RF_SYM_CODESET, "fhir_msi_stable");
     x->p = RF_NEW(a, rf_patient);
     if (x->p == NULL)
         return rf_fx_oom(x);

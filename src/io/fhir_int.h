@@ -40,6 +40,7 @@ typedef struct fx {
     int pregnancy_codeset; /* kb code set fhir_pregnancy, -1 if absent */
     int pregnancy_status_obs, pregnant_value, not_pregnant_value; /* code sets, -1 if absent */
     rf_date pregnancy_status_date; /* of the latest pregnancy-status Observation read */
+    int msi_obs, msi_high, msi_stable; /* microsatellite-instability code sets, -1 if absent */
 } fx;
 
 /* Growth of an arena array by doubling; NULL when the arena refuses. */

@@ -127,6 +127,38 @@ static bool pregnancy_status(fx *x, const rf_json *res, const rf_code *codes, si
     return true;
 }
 
+/* A microsatellite-instability Observation (Genomics Reporting IG / mCODE profile, codes in
+ * kb/fhir_codes.kb) becomes the tumour finding "MSI-H": positive for MSI-H, negative for
+ * microsatellite stable, and the answer's display for anything else. */
+static int msi_status(fx *x, const rf_json *res, const rf_code *codes, size_t n, rf_date d)
+{
+    if (!in_codeset(x, x->msi_obs, codes, n))
+        return 0;
+    rf_code *v;
+    size_t nv;
+    if (rf_fx_codes(x, rf_json_get(res, "valueCodeableConcept"), "valueCodeableConcept", &v, &nv) !=
+        REFRACT_OK)
+        return 1;
+    const char *result = in_codeset(x, x->msi_high, v, nv)     ? "positive"
+                         : in_codeset(x, x->msi_stable, v, nv) ? "negative"
+                         : nv && v[0].display                  ? v[0].display
+                                                               : NULL;
+    if (result == NULL) {
+        rf_fx_note(x, "microsatellite-instability result without a known answer not read",
+                   "valueCodeableConcept");
+        return 1;
+    }
+    rf_finding *f = FX_APPEND(x, x->p->findings, x->p->nfindings, x->cap_find);
+    if (f == NULL)
+        return rf_fx_oom(x);
+    f->marker = "MSI-H";
+    f->result = result;
+    f->origin = "somatic";
+    f->date = d;
+    f->where = x->cur->where;
+    return 1;
+}
+
 int rf_fx_observation(fx *x, const rf_json *res)
 {
     if (rf_fx_ignored(x, "observation", rf_fx_str(rf_json_get(res, "status")), "status"))
@@ -152,6 +184,9 @@ int rf_fx_observation(fx *x, const rf_json *res)
     }
     if (pregnancy_status(x, res, codes, n, d))
         return REFRACT_OK;
+    rc = msi_status(x, res, codes, n, d);
+    if (rc != 0)
+        return rc > 0 ? REFRACT_OK : rc;
     if (kind >= 0 && rf_json_get(res, "component") == NULL)
         return add_obs(x, kind, codes, n, res, d, "value");
     if (kind >= 0 && (rf_json_get(res, "valueQuantity") || rf_json_get(res, "valueInteger") ||

@@ -436,6 +436,10 @@ static void test_fhir__latest_pregnancy_status_observation_sets_pregnancy(void *
     rf_patient *p = read_file(&a, FIX "pregnancy.json");
     assert_int_equal(p->pregnant, RF_TRI_TRUE);
     assert_int_equal(p->nobservations, 0); /* a status, not an observation the engine rates */
+    /* the same bundle's microsatellite-instability result is the tumour finding MSI-H */
+    assert_int_equal(p->nfindings, 1);
+    assert_string_equal(p->findings[0].marker, "MSI-H");
+    assert_string_equal(p->findings[0].result, "positive");
     rf_arena_free(&a);
 }
 
