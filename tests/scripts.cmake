@@ -12,3 +12,5 @@ if(PYTHON3)
            ${CMAKE_CURRENT_SOURCE_DIR}/schema/validate.py ${CMAKE_SOURCE_DIR})
   set_tests_properties(schema/cases_and_outputs PROPERTIES SKIP_RETURN_CODE 77)
 endif()
+add_test(NAME style/banned_functions COMMAND ${BASH} ${CMAKE_CURRENT_SOURCE_DIR}/style/banned.sh
+         ${CMAKE_SOURCE_DIR})

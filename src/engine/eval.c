@@ -786,6 +786,8 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
     rf_val *slot = &ev->frame[n->slot];
     rf_val out_list = vbool(RF_FALSE);
     rf_list *ol = fn == RF_C_FILTER ? list_new(ev, (rf_rec_kind)l->rec, l->n, &out_list) : NULL;
+    if (ol)
+        ol->source = l->source;
     double definite = 0, uncertain = 0, lo = 0, hi = 0;
     bool any_t = false, any_u = false, have = false;
     const rf_missing *m = NULL;
@@ -948,7 +950,10 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
     case RF_C_MAX:
     case RF_C_SUM: {
         if (!have && fn != RF_C_SUM)
-            return unknown(ev, (rf_tkind)n->type.kind, rf_arena_printf(ev->a, "no values for %s()", fn == RF_C_MIN ? "min" : "max"));
+            return unknown(ev, (rf_tkind)n->type.kind,
+                           l->source ? rf_arena_printf(ev->a, "no %s recorded (for the %s)", l->source,
+                                                       fn == RF_C_MIN ? "lowest value" : "highest value")
+                                     : rf_arena_printf(ev->a, "no values for %s()", fn == RF_C_MIN ? "min" : "max"));
         rf_val v = vnum(lo, hi);
         v.k = n->type.kind;
         if (!num_known(v))
@@ -962,7 +967,8 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
         v.k = RF_TY_REC;
         v.rec = l->rec;
         if (best == NULL || best_uncertain) {
-            v.missing = best == NULL ? miss(ev, rf_arena_printf(ev->a, "no matching %s recorded", rf_rec_name((rf_rec_kind)l->rec)))
+            v.missing = best == NULL ? miss(ev, l->source ? rf_arena_printf(ev->a, "no %s recorded (matching the criterion)", l->source)
+                                                          : rf_arena_printf(ev->a, "no matching %s recorded", rf_rec_name((rf_rec_kind)l->rec)))
                                      : m;
             return v;
         }
@@ -1150,6 +1156,10 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
         size_t total = f == RF_F_PROCEDURES ? p->nprocedures : f == RF_F_OBS ? p->nobservations : p->nevents;
         rf_val v;
         rf_list *l = list_new(ev, k, total, &v);
+        if (l)
+            l->source = f == RF_F_OBS ? rf_arena_printf(ev->a, "%s observation", ev->kb->observation[n->args[0]->sym_index]->e.id)
+                        : f == RF_F_PROCEDURES ? rf_arena_printf(ev->a, "%s procedure", ev->kb->procedure[n->args[0]->sym_index]->e.id)
+                                               : rf_arena_printf(ev->a, "%s event", n->args[0]->str);
         for (size_t i = 0; l && i < total; i++) {
             const void *rec = NULL;
             if (f == RF_F_PROCEDURES && ev->proc_kind[i] == n->args[0]->sym_index)

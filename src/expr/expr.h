@@ -200,6 +200,7 @@ typedef struct rf_elem {
 
 typedef struct rf_list {
     uint8_t rec; /* rf_rec_kind */
+    const char *source; /* what it lists ("phq9 observation"), for missing-data texts */
     size_t n;
     rf_elem *items;
 } rf_list;
