@@ -184,6 +184,10 @@ char *rf_arena_strdup(rf_arena *a, const char *s)
     return s ? rf_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+/* What rf_arena_printf returns when memory ran out: an empty text, so a caller building a
+ * message never formats NULL; the arena's failed flag still reports the failure. */
+static char empty_text[1];
+
 char *rf_arena_printf(rf_arena *a, const char *fmt, ...)
 {
     /* one formatting pass in the common case: most texts fit the stack buffer */
@@ -193,12 +197,14 @@ char *rf_arena_printf(rf_arena *a, const char *fmt, ...)
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return NULL;
-    if ((size_t)n < sizeof buf)
-        return rf_arena_strndup(a, buf, (size_t)n);
+        return empty_text;
+    if ((size_t)n < sizeof buf) {
+        char *p = rf_arena_strndup(a, buf, (size_t)n);
+        return p ? p : empty_text;
+    }
     char *p = rf_arena_alloc(a, (size_t)n + 1);
     if (p == NULL)
-        return NULL;
+        return empty_text;
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -63,7 +63,7 @@ bool rf_strbuf_put(rf_strbuf *b, const char *s, size_t n)
 
 bool rf_strbuf_puts(rf_strbuf *b, const char *s)
 {
-    return rf_strbuf_put(b, s, strlen(s));
+    return s == NULL || rf_strbuf_put(b, s, strlen(s)); /* NULL: a text lost to out-of-memory */
 }
 
 bool rf_strbuf_putc(rf_strbuf *b, char c)

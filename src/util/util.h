@@ -55,6 +55,7 @@ void *rf_arena_zalloc(rf_arena *a, size_t n); /* zeroed */
 void *rf_arena_grow(rf_arena *a, void *p, size_t old_n, size_t new_n);
 char *rf_arena_strdup(rf_arena *a, const char *s);
 char *rf_arena_strndup(rf_arena *a, const char *s, size_t n);
+/* Never NULL: out of memory gives "" (and sets the arena's failed flag). */
 char *rf_arena_printf(rf_arena *a, const char *fmt, ...) RF_PRINTF(2, 3);
 
 #define RF_NEW(a, T) ((T *)rf_arena_zalloc((a), sizeof(T)))

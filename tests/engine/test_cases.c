@@ -415,11 +415,46 @@ static void knowledge_coverage(void **state)
     assert_int_equal(n, 0);
 }
 
+/* Out of memory at every allocation of an assessment, the Nth for N = 0, 1, 2, ... until it
+ * succeeds: an error comes back, never a crash (STYLE.md 9; Lua's memerr.lua). */
+static void assessment_survives_allocation_failure_at_every_point(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *buf = slurp(RF_SOURCE_DIR "/examples/depression-trd.json", &len);
+    assert_non_null(buf);
+    int failures = 0;
+    for (long n = 0; n < 200000; n++) {
+        rf_arena a;
+        rf_arena_init(&a, RF_LIMIT_ARENA_BYTES);
+        a.fail_after = n;
+        refract_error err = {0};
+        rf_assessment *as = NULL;
+        int rc = rf_pipeline_assess_case(&as, g_kb, &a, buf, len, RF_DATE_NONE, &err);
+        if (rc == REFRACT_OK) {
+            rf_strbuf out;
+            rf_strbuf_init(&out, 0);
+            rf_render_json(as, &out, true);
+            rf_render_text(as, &out);
+            rf_strbuf_free(&out);
+            rf_arena_free(&a);
+            break;
+        }
+        assert_true(rc == REFRACT_ENOMEM || rc == REFRACT_ELIMIT || rc == REFRACT_EINVAL);
+        failures++;
+        rf_arena_free(&a);
+        n += n / 64; /* every allocation at first, then sparser: the run stays short */
+    }
+    free(buf);
+    assert_true(failures > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cases_match_expected),
         cmocka_unit_test(knowledge_coverage),
+        cmocka_unit_test(assessment_survives_allocation_failure_at_every_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
