@@ -20,6 +20,18 @@ static const rf_missing *miss(rf_eval *ev, const char *what)
     return m;
 }
 
+/* A genomics result that is not on record, spelled out only if it is ever rendered. */
+static const rf_missing *miss_form(rf_eval *ev, uint8_t form, const char *a, const char *b)
+{
+    rf_missing *m = RF_NEW(ev->a, rf_missing);
+    if (m == NULL)
+        return NULL;
+    m->form = form;
+    m->field = a ? a : "";
+    m->field2 = b ? b : "";
+    return m;
+}
+
 static int miss_len(const rf_missing *m)
 {
     int n = 0;
@@ -32,6 +44,9 @@ static bool miss_same(const rf_missing *x, const rf_missing *m)
 {
     if (x->what && m->what)
         return x->what == m->what || strcmp(x->what, m->what) == 0;
+    if (x->form || m->form)
+        return x->form == m->form && strcmp(x->field, m->field) == 0 &&
+               strcmp(x->field2, m->field2) == 0;
     return x->rec == m->rec && x->field && m->field && strcmp(x->field, m->field) == 0;
 }
 
@@ -786,8 +801,10 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
     rf_val *slot = &ev->frame[n->slot];
     rf_val out_list = vbool(RF_FALSE);
     rf_list *ol = fn == RF_C_FILTER ? list_new(ev, (rf_rec_kind)l->rec, l->n, &out_list) : NULL;
-    if (ol)
+    if (ol) {
         ol->source = l->source;
+        ol->source_kind = l->source_kind;
+    }
     double definite = 0, uncertain = 0, lo = 0, hi = 0;
     bool any_t = false, any_u = false, have = false;
     const rf_missing *m = NULL;
@@ -951,8 +968,8 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
     case RF_C_SUM: {
         if (!have && fn != RF_C_SUM)
             return unknown(ev, (rf_tkind)n->type.kind,
-                           l->source ? rf_arena_printf(ev->a, "no %s recorded (for the %s)", l->source,
-                                                       fn == RF_C_MIN ? "lowest value" : "highest value")
+                           l->source ? rf_arena_printf(ev->a, "no %s %s recorded (for the %s)", l->source,
+                                                       l->source_kind, fn == RF_C_MIN ? "lowest value" : "highest value")
                                      : rf_arena_printf(ev->a, "no values for %s()", fn == RF_C_MIN ? "min" : "max"));
         rf_val v = vnum(lo, hi);
         v.k = n->type.kind;
@@ -967,7 +984,7 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
         v.k = RF_TY_REC;
         v.rec = l->rec;
         if (best == NULL || best_uncertain) {
-            v.missing = best == NULL ? miss(ev, l->source ? rf_arena_printf(ev->a, "no %s recorded (matching the criterion)", l->source)
+            v.missing = best == NULL ? miss(ev, l->source ? rf_arena_printf(ev->a, "no %s %s recorded (matching the criterion)", l->source, l->source_kind)
                                                           : rf_arena_printf(ev->a, "no matching %s recorded", rf_rec_name((rf_rec_kind)l->rec)))
                                      : m;
             return v;
@@ -1024,7 +1041,7 @@ static rf_val call_let(rf_eval *ev, const rf_node *n)
         return call_let_uncached(ev, n, &arg);
     size_t size = (size_t)(ev->kb->n_condition + 1) * ev->p->ntrials;
     if (ev->trial_let_memo[n->slot] == NULL) {
-        ev->trial_let_memo[n->slot] = RF_NEWN(ev->a, rf_val, size);
+        ev->trial_let_memo[n->slot] = rf_arena_alloc(ev->a, sizeof(rf_val) * size); /* states say which are set */
         ev->trial_let_state[n->slot] = RF_NEWN(ev->a, uint8_t, size);
         if (ev->trial_let_memo[n->slot] == NULL || ev->trial_let_state[n->slot] == NULL) {
             ev->trial_let_memo[n->slot] = NULL;
@@ -1063,13 +1080,17 @@ static rf_val eval_genomics(rf_eval *ev, const rf_node *n, rf_function f)
         for (size_t i = 0; i < p->nfindings; i++)
             if (p->findings[i].marker && a.s && strcmp(p->findings[i].marker, a.s) == 0 && p->findings[i].result)
                 return vstr(p->findings[i].result);
-        return unknown(ev, RF_TY_STR, rf_arena_printf(ev->a, "%s result", a.s ? a.s : "finding"));
+        rf_val u = unknown(ev, RF_TY_STR, NULL);
+        u.missing = miss_form(ev, 1, a.s ? a.s : "finding", NULL);
+        return u;
     }
     if (f == RF_F_PHENOTYPE) {
         for (size_t i = 0; i < p->ngenotypes; i++)
             if (p->genotypes[i].gene && a.s && strcmp(p->genotypes[i].gene, a.s) == 0 && p->genotypes[i].phenotype)
                 return vstr(p->genotypes[i].phenotype);
-        return unknown(ev, RF_TY_STR, rf_arena_printf(ev->a, "%s phenotype (not tested)", a.s ? a.s : "gene"));
+        rf_val u = unknown(ev, RF_TY_STR, NULL);
+        u.missing = miss_form(ev, 2, a.s ? a.s : "gene", NULL);
+        return u;
     }
     rf_val al = rf_eval_node(ev, n->args[1]);
     for (size_t i = 0; i < p->ngenotypes; i++) {
@@ -1078,7 +1099,7 @@ static rf_val eval_genomics(rf_eval *ev, const rf_node *n, rf_function f)
             g->carrier != RF_TRI_UNKNOWN)
             return vbool(g->carrier == RF_TRI_TRUE ? RF_TRUE : RF_FALSE);
     }
-    return b3(ev, RF_UNKNOWN, miss(ev, rf_arena_printf(ev->a, "%s%s carrier status (not tested)", a.s ? a.s : "", al.s ? al.s : "")), NULL);
+    return b3(ev, RF_UNKNOWN, miss_form(ev, 3, a.s, al.s), NULL);
 }
 
 static rf_val eval_unary_math(rf_eval *ev, const rf_node *n, rf_function f)
@@ -1156,10 +1177,12 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
         size_t total = f == RF_F_PROCEDURES ? p->nprocedures : f == RF_F_OBS ? p->nobservations : p->nevents;
         rf_val v;
         rf_list *l = list_new(ev, k, total, &v);
-        if (l)
-            l->source = f == RF_F_OBS ? rf_arena_printf(ev->a, "%s observation", ev->kb->observation[n->args[0]->sym_index]->e.id)
-                        : f == RF_F_PROCEDURES ? rf_arena_printf(ev->a, "%s procedure", ev->kb->procedure[n->args[0]->sym_index]->e.id)
-                                               : rf_arena_printf(ev->a, "%s event", n->args[0]->str);
+        if (l) {
+            l->source = f == RF_F_OBS ? ev->kb->observation[n->args[0]->sym_index]->e.id
+                        : f == RF_F_PROCEDURES ? ev->kb->procedure[n->args[0]->sym_index]->e.id
+                                               : n->args[0]->str;
+            l->source_kind = f == RF_F_OBS ? "observation" : f == RF_F_PROCEDURES ? "procedure" : "event";
+        }
         for (size_t i = 0; l && i < total; i++) {
             const void *rec = NULL;
             if (f == RF_F_PROCEDURES && ev->proc_kind[i] == n->args[0]->sym_index)
@@ -1208,7 +1231,7 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
         rf_eval_flag(ev, i);
         if (ev->flags[i].raised != RF_UNKNOWN)
             return vbool(ev->flags[i].raised);
-        return b3(ev, RF_UNKNOWN, miss(ev, rf_arena_printf(ev->a, "flag %s could not be checked", ev->kb->flag[i]->e.id)), NULL);
+        return b3(ev, RF_UNKNOWN, miss_form(ev, 4, ev->kb->flag[i]->e.id, NULL), NULL);
     }
     case RF_F_REFRACTORY:
     case RF_F_STATUS: {
@@ -1220,7 +1243,7 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
         if (s == RF_ST_REFRACTORY)
             return vbool(RF_TRUE);
         if (s == RF_ST_INSUFFICIENT)
-            return b3(ev, RF_UNKNOWN, miss(ev, rf_arena_printf(ev->a, "definition %s is undecided (insufficient data)", ev->kb->definition[i]->e.id)), NULL);
+            return b3(ev, RF_UNKNOWN, miss_form(ev, 5, ev->kb->definition[i]->e.id, NULL), NULL);
         return vbool(RF_FALSE);
     }
     case RF_F_SCORE: {
@@ -1228,9 +1251,12 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
         rf_eval_score(ev, i);
         rf_val v = vnum(ev->scores[i].lo, ev->scores[i].hi);
         if (!ev->scores[i].computed)
-            v = unknown(ev, RF_TY_NUM, rf_arena_printf(ev->a, "score %s could not be computed", ev->kb->score[i]->e.id));
+        {
+            v = unknown(ev, RF_TY_NUM, NULL);
+            v.missing = miss_form(ev, 6, ev->kb->score[i]->e.id, NULL);
+        }
         else if (!num_known(v))
-            v.missing = miss(ev, rf_arena_printf(ev->a, "score %s is only partly known", ev->kb->score[i]->e.id));
+            v.missing = miss_form(ev, 7, ev->kb->score[i]->e.id, NULL);
         return v;
     }
     case RF_F_KNOWN: {
@@ -1378,8 +1404,36 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
 
 /* ---- rendering of values for the trace --------------------------------------------------- */
 
+/* Whole numbers are by far the most common in traces (counts, scores, days): written
+ * directly, without printf. NULL when x is not a whole number of modest size. */
+static const char *fmt_int(rf_eval *ev, double x, const char *suffix)
+{
+    if (!(x == floor(x) && fabs(x) < 1e15))
+        return NULL;
+    char buf[48];
+    char *e = buf + sizeof buf;
+    size_t slen = strlen(suffix);
+    e -= slen;
+    memcpy(e, suffix, slen);
+    long long v = (long long)x;
+    bool neg = v < 0;
+    unsigned long long u = neg ? (unsigned long long)(-v) : (unsigned long long)v;
+    do {
+        *--e = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        *--e = '-';
+    return rf_arena_strndup(ev->a, e, (size_t)(buf + sizeof buf - e));
+}
+
 static const char *fmt_num(rf_eval *ev, double x, rf_dim dim)
 {
+    if (dim == RF_DIM_TIME || dim == RF_DIM_NONE) {
+        const char *fast = fmt_int(ev, x, dim == RF_DIM_TIME ? " days" : "");
+        if (fast)
+            return fast;
+    }
     if (dim == RF_DIM_TIME)
         return rf_arena_printf(ev->a, "%g days", x);
     if (dim == RF_DIM_NONE)
@@ -1420,18 +1474,35 @@ const char *rf_val_render(rf_eval *ev, rf_val v, rf_type t)
             return "unknown";
         if (l->n == 0)
             return "none";
-        rf_strbuf b;
-        rf_strbuf_init(&b, 1u << 16);
+        /* one allocation: measure the labels, then copy them in */
+        static const char sep[] = "; ", unc[] = " [uncertain]";
+        size_t total = 1;
+        const char **labels = RF_NEWN(ev->a, const char *, l->n);
+        if (labels == NULL)
+            return "";
         for (size_t i = 0; i < l->n; i++) {
-            if (i)
-                rf_strbuf_puts(&b, "; ");
-            rf_strbuf_puts(&b, rf_rec_label(ev, l->items[i].rec, (rf_rec_kind)l->rec));
-            if (l->items[i].member != RF_TRUE)
-                rf_strbuf_puts(&b, " [uncertain]");
+            labels[i] = rf_rec_label(ev, l->items[i].rec, (rf_rec_kind)l->rec);
+            total += strlen(labels[i]) + (i ? sizeof sep - 1 : 0) +
+                     (l->items[i].member != RF_TRUE ? sizeof unc - 1 : 0);
         }
-        const char *s = rf_arena_strdup(ev->a, rf_strbuf_cstr(&b));
-        rf_strbuf_free(&b);
-        return s;
+        char *out = rf_arena_alloc(ev->a, total), *w = out;
+        if (out == NULL)
+            return "";
+        for (size_t i = 0; i < l->n; i++) {
+            if (i) {
+                memcpy(w, sep, sizeof sep - 1);
+                w += sizeof sep - 1;
+            }
+            size_t n = strlen(labels[i]);
+            memcpy(w, labels[i], n);
+            w += n;
+            if (l->items[i].member != RF_TRUE) {
+                memcpy(w, unc, sizeof unc - 1);
+                w += sizeof unc - 1;
+            }
+        }
+        *w = '\0';
+        return out;
     }
     default:
         break;
@@ -1443,6 +1514,16 @@ const char *rf_missing_text(rf_eval *ev, const rf_missing *m)
 {
     if (m->what)
         return m->what;
+    switch (m->form) {
+    case 1: return rf_arena_printf(ev->a, "%s result", m->field);
+    case 2: return rf_arena_printf(ev->a, "%s phenotype (not tested)", m->field);
+    case 3: return rf_arena_printf(ev->a, "%s%s carrier status (not tested)", m->field, m->field2);
+    case 4: return rf_arena_printf(ev->a, "flag %s could not be checked", m->field);
+    case 5: return rf_arena_printf(ev->a, "definition %s is undecided (insufficient data)", m->field);
+    case 6: return rf_arena_printf(ev->a, "score %s could not be computed", m->field);
+    case 7: return rf_arena_printf(ev->a, "score %s is only partly known", m->field);
+    default: break;
+    }
     return rf_arena_printf(ev->a, "%s: %s", rf_rec_label(ev, m->rec, (rf_rec_kind)m->rec_kind), m->field);
 }
 

@@ -188,7 +188,11 @@ typedef struct rf_missing {
     const char *what;      /* the text, or NULL while (rec, field) is not yet spelled out */
     const void *rec;
     uint8_t rec_kind;
+    uint8_t form;       /* rec == NULL: a text spelled out from field (and field2) when
+                           rendered: 1 finding, 2 phenotype, 3 carrier status, 4 flag,
+                           5 definition, 6 score not computed, 7 score partly known */
     const char *field;
+    const char *field2;
     const struct rf_missing *next;
 } rf_missing;
 
@@ -200,7 +204,8 @@ typedef struct rf_elem {
 
 typedef struct rf_list {
     uint8_t rec; /* rf_rec_kind */
-    const char *source; /* what it lists ("phq9 observation"), for missing-data texts */
+    const char *source;      /* what it lists ("phq9"), for missing-data texts ... */
+    const char *source_kind; /* ... and of what kind ("observation") */
     size_t n;
     rf_elem *items;
 } rf_list;

@@ -1018,6 +1018,11 @@ void rf_kb_check(rf_kb *kb)
     rf_kb_build_index(kb);
     for (int i = 0; i < kb->n_codeset; i++)
         check_codeset(kb, kb->codeset[i]);
+    /* code-to-entry lookups only ever scan the code sets that have a target */
+    kb->targeted = RF_NEWN(&kb->arena, int, kb->n_codeset + 1);
+    for (int i = 0; kb->targeted && i < kb->n_codeset; i++)
+        if (kb->codeset[i]->target >= 0 && kb->codeset[i]->target_id)
+            kb->targeted[kb->ntargeted++] = i;
     for (int i = 0; i < kb->n_source; i++)
         check_sources(kb, &kb->source[i]->e, "source", false);
     check_agents_and_classes(kb);

@@ -298,6 +298,8 @@ typedef struct rf_kb {
     rf_kb_decl_slot *decls; /* parse.c's duplicate check, so declaring n entries is O(n) */
     int decls_cap, decls_n;
     rf_kb_slot *index; /* built by rf_kb_build_index once parsing is done */
+    int *targeted;     /* check.c: the code sets that name a target entry (few of them) */
+    int ntargeted;
     int index_cap;
 #define X(name, type, word) type **name; int n_##name; int cap_##name;
     RF_KB_TABLES(X)

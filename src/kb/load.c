@@ -386,10 +386,12 @@ bool rf_kb_codes_identify(const rf_kb *kb, rf_sym_kind kind, int index, const vo
     for (size_t c = 0; c < ncodes; c++) {
         if (own && rf_kb_code_match(own, codes[c].system, codes[c].code))
             return true;
-        for (int i = 0; i < kb->n_codeset; i++)
-            if (kb->codeset[i]->target_kind == kind && kb->codeset[i]->target == index &&
-                rf_kb_code_match(&kb->codeset[i]->codes, codes[c].system, codes[c].code))
+        for (int t = 0; t < kb->ntargeted; t++) {
+            const rf_kb_codeset *cs = kb->codeset[kb->targeted[t]];
+            if (cs->target_kind == kind && cs->target == index &&
+                rf_kb_code_match(&cs->codes, codes[c].system, codes[c].code))
                 return true;
+        }
     }
     return false;
 }
@@ -403,10 +405,11 @@ int rf_kb_match_codes(const rf_kb *kb, rf_sym_kind kind, const void *codes_, siz
         for (int i = 0; i < n; i++)
             if (rf_kb_code_match(own_codes(kb, kind, i), codes[c].system, codes[c].code))
                 return i;
-        for (int i = 0; i < kb->n_codeset; i++)
-            if (kb->codeset[i]->target_kind == kind && kb->codeset[i]->target >= 0 &&
-                rf_kb_code_match(&kb->codeset[i]->codes, codes[c].system, codes[c].code))
-                return kb->codeset[i]->target;
+        for (int t = 0; t < kb->ntargeted; t++) {
+            const rf_kb_codeset *cs = kb->codeset[kb->targeted[t]];
+            if (cs->target_kind == kind && rf_kb_code_match(&cs->codes, codes[c].system, codes[c].code))
+                return cs->target;
+        }
     }
     return -1;
 }
