@@ -161,56 +161,90 @@ static int exit_for(int rc)
                                                                              : EXIT_INTERNAL;
 }
 
-static int cmd_assess(int argc, char **argv)
-{
-    if (want_help(argc, argv)) {
-        fputs(usage_assess, stdout);
-        return EXIT_OK;
-    }
+/* What assess and convert share: their options, --as-of, the knowledge and the record. */
+typedef struct record_cmd {
     opts o;
-    int rc = parse_opts(&o, argc, argv, false);
-    if (rc != EXIT_OK)
-        return rc;
-    if (o.file == NULL) {
-        fputs(usage_assess, stderr);
-        return EXIT_INPUT;
-    }
-    rf_date as_of = RF_DATE_NONE;
-    if (o.as_of && !rf_date_parse(o.as_of, strlen(o.as_of), &as_of)) {
-        fprintf(stderr, "refract: --as-of: '%s' is not a date (YYYY-MM-DD)\n", o.as_of);
-        return EXIT_INPUT;
-    }
-    rf_kb *kb = NULL;
-    rc = load_kb(&kb, &o);
-    if (rc != EXIT_OK) {
-        rf_kb_free(kb);
-        return rc;
-    }
+    rf_date as_of;
+    rf_kb *kb;
     rf_arena a;
-    rf_arena_init(&a, RF_LIMIT_ARENA_BYTES);
-    refract_error err = {0};
     char *buf;
     size_t len;
-    rf_assessment *as = NULL;
-    int st = rf_file_read(&buf, &len, &a, o.file, RF_LIMIT_INPUT_BYTES, &err);
-    if (st == REFRACT_OK)
-        st = rf_pipeline_assess_record(&as, kb, &a, buf, len, as_of, o.pgx, &err);
-    if (st != REFRACT_OK) {
-        fprintf(stderr, "refract: %s: %s: %s\n", o.file, err.where, err.message);
-        rc = exit_for(st);
-    } else {
-        rf_strbuf out;
-        rf_strbuf_init(&out, 0);
-        if (strcmp(o.format, "json") == 0)
-            rf_render_json(as, &out, true);
-        else
-            rf_render_text(as, &out);
-        fwrite(out.data, 1, out.len, stdout);
-        rf_strbuf_free(&out);
+    refract_error err;
+} record_cmd;
+
+#define RECORD_HELPED (-1) /* --help was answered: exit 0 */
+
+static int record_fail(record_cmd *c, int st);
+
+/* Parse the command line, load the knowledge, read the record. EXIT_OK when all is ready
+ * (free with record_end), RECORD_HELPED, or the exit status of what went wrong. */
+static int record_begin(record_cmd *c, int argc, char **argv, const char *usage, bool text_only)
+{
+    memset(c, 0, sizeof *c);
+    if (want_help(argc, argv)) {
+        fputs(usage, stdout);
+        return RECORD_HELPED;
     }
-    rf_arena_free(&a);
-    rf_kb_free(kb);
+    int rc = parse_opts(&c->o, argc, argv, false);
+    if (rc != EXIT_OK)
+        return rc;
+    if (c->o.file == NULL || (text_only && strcmp(c->o.format, "text") != 0)) {
+        fputs(usage, stderr);
+        return EXIT_INPUT;
+    }
+    c->as_of = RF_DATE_NONE;
+    if (c->o.as_of && !rf_date_parse(c->o.as_of, strlen(c->o.as_of), &c->as_of)) {
+        fprintf(stderr, "refract: --as-of: '%s' is not a date (YYYY-MM-DD)\n", c->o.as_of);
+        return EXIT_INPUT;
+    }
+    rc = load_kb(&c->kb, &c->o);
+    if (rc != EXIT_OK) {
+        rf_kb_free(c->kb);
+        return rc;
+    }
+    rf_arena_init(&c->a, RF_LIMIT_ARENA_BYTES);
+    int st = rf_file_read(&c->buf, &c->len, &c->a, c->o.file, RF_LIMIT_INPUT_BYTES, &c->err);
+    if (st != REFRACT_OK)
+        return record_fail(c, st);
+    return EXIT_OK;
+}
+
+/* Report the error of the record (its place and message) and give the exit status. */
+static int record_fail(record_cmd *c, int st)
+{
+    fprintf(stderr, "refract: %s: %s: %s\n", c->o.file, c->err.where, c->err.message);
+    rf_arena_free(&c->a);
+    rf_kb_free(c->kb);
+    c->kb = NULL;
+    return exit_for(st);
+}
+
+static int record_end(record_cmd *c, int rc)
+{
+    rf_arena_free(&c->a);
+    rf_kb_free(c->kb);
     return rc;
+}
+
+static int cmd_assess(int argc, char **argv)
+{
+    record_cmd c;
+    int rc = record_begin(&c, argc, argv, usage_assess, false);
+    if (rc != EXIT_OK)
+        return rc == RECORD_HELPED ? EXIT_OK : rc;
+    rf_assessment *as = NULL;
+    int st = rf_pipeline_assess_record(&as, c.kb, &c.a, c.buf, c.len, c.as_of, c.o.pgx, &c.err);
+    if (st != REFRACT_OK)
+        return record_fail(&c, st);
+    rf_strbuf out;
+    rf_strbuf_init(&out, 0);
+    if (strcmp(c.o.format, "json") == 0)
+        rf_render_json(as, &out, true);
+    else
+        rf_render_text(as, &out);
+    fwrite(out.data, 1, out.len, stdout);
+    rf_strbuf_free(&out);
+    return record_end(&c, EXIT_OK);
 }
 
 /* Print the data-quality list of a record as it was read (the assessment repeats it). */
@@ -227,53 +261,24 @@ static void print_quality(const rf_patient *p, FILE *f)
 
 static int cmd_convert(int argc, char **argv)
 {
-    if (want_help(argc, argv)) {
-        fputs(usage_convert, stdout);
-        return EXIT_OK;
-    }
-    opts o;
-    int rc = parse_opts(&o, argc, argv, false);
+    record_cmd c;
+    int rc = record_begin(&c, argc, argv, usage_convert, true);
     if (rc != EXIT_OK)
-        return rc;
-    if (o.file == NULL || strcmp(o.format, "text") != 0) {
-        fputs(usage_convert, stderr);
-        return EXIT_INPUT;
-    }
-    rf_date as_of = RF_DATE_NONE;
-    if (o.as_of && !rf_date_parse(o.as_of, strlen(o.as_of), &as_of)) {
-        fprintf(stderr, "refract: --as-of: '%s' is not a date (YYYY-MM-DD)\n", o.as_of);
-        return EXIT_INPUT;
-    }
-    rf_kb *kb = NULL;
-    rc = load_kb(&kb, &o);
-    if (rc != EXIT_OK) {
-        rf_kb_free(kb);
-        return rc;
-    }
-    rf_arena a;
-    rf_arena_init(&a, RF_LIMIT_ARENA_BYTES);
-    refract_error err = {0};
-    char *buf;
-    size_t len;
+        return rc == RECORD_HELPED ? EXIT_OK : rc;
     rf_patient *p = NULL;
-    int st = rf_file_read(&buf, &len, &a, o.file, RF_LIMIT_INPUT_BYTES, &err);
-    if (st == REFRACT_OK)
-        st = rf_pipeline_read_record(&p, kb, &a, buf, len, as_of, o.pgx, &err);
     rf_strbuf out;
     rf_strbuf_init(&out, 0);
+    int st = rf_pipeline_read_record(&p, c.kb, &c.a, c.buf, c.len, c.as_of, c.o.pgx, &c.err);
     if (st == REFRACT_OK)
-        st = rf_case_write(p, &out, true, &err);
+        st = rf_case_write(p, &out, true, &c.err);
     if (st != REFRACT_OK) {
-        fprintf(stderr, "refract: %s: %s: %s\n", o.file, err.where, err.message);
-        rc = exit_for(st);
-    } else {
-        fwrite(out.data, 1, out.len, stdout);
-        print_quality(p, stderr);
+        rf_strbuf_free(&out);
+        return record_fail(&c, st);
     }
+    fwrite(out.data, 1, out.len, stdout);
+    print_quality(p, stderr);
     rf_strbuf_free(&out);
-    rf_arena_free(&a);
-    rf_kb_free(kb);
-    return rc;
+    return record_end(&c, EXIT_OK);
 }
 
 static void list_entries_json(rf_json_writer *w, const rf_kb *kb, const char *key, int cond,
