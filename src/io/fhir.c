@@ -423,7 +423,7 @@ static int rd_patient(fx *x, const rf_json *res)
 /* ---- statuses --------------------------------------------------------------------------- */
 
 /* A status that makes the resource not count: noted and skipped; true when skipped. */
-static bool ignored_status(fx *x, const char *type, const char *status, const char *sub)
+bool rf_fx_ignored(fx *x, const char *type, const char *status, const char *sub)
 {
     static const char *const ignored[] = {"entered-in-error", "refuted", "not-done", "cancelled",
                                           "not-taken"};
@@ -433,11 +433,6 @@ static bool ignored_status(fx *x, const char *type, const char *status, const ch
             return true;
         }
     return false;
-}
-
-bool rf_fx_ignored(fx *x, const char *type, const char *status, const char *sub)
-{
-    return ignored_status(x, type, status, sub);
 }
 
 static bool after_as_of(fx *x, rf_date d, const char *what)
@@ -466,7 +461,7 @@ static bool is_pregnancy(fx *x, const rf_code *codes, size_t n)
 
 static int rd_condition(fx *x, const rf_json *res)
 {
-    if (ignored_status(x, "condition", rf_fx_first_code(rf_json_get(res, "verificationStatus")),
+    if (rf_fx_ignored(x, "condition", rf_fx_first_code(rf_json_get(res, "verificationStatus")),
                        "verificationStatus"))
         return REFRACT_OK;
     rf_code *codes;
@@ -523,7 +518,7 @@ static int rd_condition(fx *x, const rf_json *res)
 
 static int rd_procedure(fx *x, const rf_json *res)
 {
-    if (ignored_status(x, "procedure", rf_fx_str(rf_json_get(res, "status")), "status"))
+    if (rf_fx_ignored(x, "procedure", rf_fx_str(rf_json_get(res, "status")), "status"))
         return REFRACT_OK;
     rf_code *codes;
     size_t n;
@@ -576,7 +571,7 @@ static int rd_procedure(fx *x, const rf_json *res)
 
 static int rd_allergy(fx *x, const rf_json *res)
 {
-    if (ignored_status(x, "allergy", rf_fx_first_code(rf_json_get(res, "verificationStatus")),
+    if (rf_fx_ignored(x, "allergy", rf_fx_first_code(rf_json_get(res, "verificationStatus")),
                        "verificationStatus"))
         return REFRACT_OK;
     rf_code *codes;
