@@ -188,11 +188,55 @@ char *rf_arena_strdup(rf_arena *a, const char *s)
  * message never formats NULL; the arena's failed flag still reports the failure. */
 static char empty_text[1];
 
+/* A format whose only directives are %s, the shape of nearly every trace text ("%s: %s"),
+ * joined directly: vsnprintf's general machinery cost the engine a seventh of its time.
+ * Returns NULL if the format has any other directive. glibc's "(null)" is kept for NULL. */
+static char *concat_s(rf_arena *a, const char *fmt, va_list ap)
+{
+    size_t total = 0, nargs = 0;
+    const char *args[16];
+    size_t lens[16];
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%') {
+            total++;
+            continue;
+        }
+        if (f[1] != 's' || nargs == sizeof args / sizeof args[0])
+            return NULL;
+        f++;
+        const char *s = va_arg(ap, const char *);
+        args[nargs] = s ? s : "(null)";
+        lens[nargs] = strlen(args[nargs]);
+        total += lens[nargs++];
+    }
+    char *out = rf_arena_alloc(a, total + 1);
+    if (out == NULL)
+        return empty_text;
+    char *o = out;
+    size_t k = 0;
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%') {
+            *o++ = *f;
+            continue;
+        }
+        f++;
+        memcpy(o, args[k], lens[k]);
+        o += lens[k++];
+    }
+    *o = '\0';
+    return out;
+}
+
 char *rf_arena_printf(rf_arena *a, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    char *fast = concat_s(a, fmt, ap);
+    va_end(ap);
+    if (fast != NULL)
+        return fast;
     /* one formatting pass in the common case: most texts fit the stack buffer */
     char buf[512];
-    va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
