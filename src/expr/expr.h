@@ -64,11 +64,24 @@ typedef struct rf_token {
 /* Identifiers repeat thousands of times in a knowledge base: one copy each. */
 typedef struct rf_intern {
     const char **slots;
+    uint32_t *hashes; /* of each slot, so a probe compares bytes only on a likely match */
+    uint32_t *lens;
     size_t cap, n;
 } rf_intern;
 
+/* The units written after numbers repeat ("mg/d", "wk", "d"): the answers of the unit
+ * table, positive and negative, remembered per lexer. */
+#define RF_LEX_UNIT_CACHE 8
+typedef struct rf_lex_unit_memo {
+    char text[15];
+    uint8_t len; /* 0: empty slot */
+    bool known;
+    rf_unit unit;
+} rf_lex_unit_memo;
+
 typedef struct rf_lexer {
     rf_intern *intern; /* optional, shared by the files of one load */
+    rf_lex_unit_memo *units; /* optional, RF_LEX_UNIT_CACHE slots */
     const char *src, *cur, *end;
     rf_pos pos;
     rf_arena *arena;
@@ -77,6 +90,7 @@ typedef struct rf_lexer {
 
 void rf_lex_init(rf_lexer *lx, rf_arena *a, const char *file, const char *src, size_t len);
 rf_token rf_lex_next(rf_lexer *lx);
+void rf_lex_scan(rf_lexer *lx, rf_token *out); /* rf_lex_next, written into *out */
 const char *rf_tok_name(rf_tok_kind k);
 
 /* ---- static types ------------------------------------------------------------------------ */
@@ -164,16 +178,15 @@ struct rf_node {
     uint8_t kind;   /* rf_node_kind */
     uint8_t op;     /* rf_binop for BINARY; function id for CALL/COMP; builtin id; field id */
     rf_type type;   /* filled by check.c */
-    rf_pos pos;
-    const char *name; /* IDENT, FIELD, CALL, COMP, SYM: the name as written */
-    double num;       /* NUM */
-    const char *str;  /* STR */
+    int nargs;
     int slot;         /* SLOT: frame slot; COMP: slot of the bound variable; GLET/CALL: let index */
     int sym_index;    /* SYM: index into the kb table of its kind */
+    rf_pos pos;
+    const char *name; /* IDENT, FIELD, CALL, COMP, SYM: the name as written */
+    double num;       /* NUM; STR: a unit's factor; CALL date(): the date */
+    const char *str;  /* STR */
     rf_node *a, *b, *c; /* operands; COMP: a = list, b = where (may be NULL), c = value */
     rf_node **args;     /* CALL, IDLIST */
-    int nargs;
-    const char *src_text; /* the expression's source text, for traces */
 };
 
 /* ---- runtime values ---------------------------------------------------------------------- */

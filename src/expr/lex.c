@@ -70,14 +70,32 @@ static void skip_space_and_comments(rf_lexer *lx)
     lx->cur = c;
 }
 
+/* Character classes by table: the identifier loop is the lexer's innermost. */
+enum { C_START = 1, C_DIGIT = 2 };
+static const unsigned char cclass[256] = {
+    ['0'] = C_DIGIT, ['1'] = C_DIGIT, ['2'] = C_DIGIT, ['3'] = C_DIGIT, ['4'] = C_DIGIT,
+    ['5'] = C_DIGIT, ['6'] = C_DIGIT, ['7'] = C_DIGIT, ['8'] = C_DIGIT, ['9'] = C_DIGIT,
+    ['_'] = C_START, ['a'] = C_START, ['b'] = C_START, ['c'] = C_START, ['d'] = C_START,
+    ['e'] = C_START, ['f'] = C_START, ['g'] = C_START, ['h'] = C_START, ['i'] = C_START,
+    ['j'] = C_START, ['k'] = C_START, ['l'] = C_START, ['m'] = C_START, ['n'] = C_START,
+    ['o'] = C_START, ['p'] = C_START, ['q'] = C_START, ['r'] = C_START, ['s'] = C_START,
+    ['t'] = C_START, ['u'] = C_START, ['v'] = C_START, ['w'] = C_START, ['x'] = C_START,
+    ['y'] = C_START, ['z'] = C_START, ['A'] = C_START, ['B'] = C_START, ['C'] = C_START,
+    ['D'] = C_START, ['E'] = C_START, ['F'] = C_START, ['G'] = C_START, ['H'] = C_START,
+    ['I'] = C_START, ['J'] = C_START, ['K'] = C_START, ['L'] = C_START, ['M'] = C_START,
+    ['N'] = C_START, ['O'] = C_START, ['P'] = C_START, ['Q'] = C_START, ['R'] = C_START,
+    ['S'] = C_START, ['T'] = C_START, ['U'] = C_START, ['V'] = C_START, ['W'] = C_START,
+    ['X'] = C_START, ['Y'] = C_START, ['Z'] = C_START,
+};
+
 static bool is_ident_start(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return cclass[(unsigned char)c] & C_START;
 }
 
 static bool is_ident_char(char c)
 {
-    return is_ident_start(c) || (c >= '0' && c <= '9');
+    return cclass[(unsigned char)c] != 0;
 }
 
 static bool is_unit_char(char c)
@@ -86,23 +104,45 @@ static bool is_unit_char(char c)
            c == '{' || c == '}' || c == '%' || c == '^' || ((unsigned char)c & 0x80);
 }
 
-static rf_token make(rf_lexer *lx, rf_tok_kind k, rf_pos pos, const char *start)
+/* Tokens are written in place (the parser's current token), not returned by value: a token
+ * is a hundred bytes, and copying it twice per token was a tenth of the knowledge load.
+ * unit is meaningful only when has_unit is set, so it is left as it was. */
+static void make(rf_lexer *lx, rf_token *t, rf_tok_kind k, rf_pos pos, const char *start)
 {
-    rf_token t;
-    memset(&t, 0, sizeof t);
-    t.kind = k;
-    t.pos = pos;
-    t.text = start;
-    t.len = (size_t)(lx->cur - start);
-    return t;
+    t->kind = k;
+    t->pos = pos;
+    t->text = start;
+    t->len = (size_t)(lx->cur - start);
+    t->num = 0;
+    t->has_unit = false;
+    t->str = NULL;
 }
 
-static rf_token lex_error(rf_lexer *lx, rf_pos pos, const char *start, const char *msg)
+static void lex_error(rf_lexer *lx, rf_token *t, rf_pos pos, const char *start, const char *msg)
 {
     lx->error = msg;
     if (lx->cur == start && lx->cur < lx->end)
         advance(lx);
-    return make(lx, RF_TOK_ERROR, pos, start);
+    make(lx, t, RF_TOK_ERROR, pos, start);
+}
+
+static bool unit_lookup_memo(rf_lexer *lx, const char *u, size_t n, rf_unit *out)
+{
+    rf_lex_unit_memo *m = lx->units;
+    if (m == NULL || n >= sizeof m->text)
+        return rf_unit_lookup(u, n, out);
+    size_t slot = ((unsigned char)u[0] + n) % RF_LEX_UNIT_CACHE;
+    if (m[slot].len == n && memcmp(m[slot].text, u, n) == 0) {
+        *out = m[slot].unit;
+        return m[slot].known;
+    }
+    bool known = rf_unit_lookup(u, n, out);
+    memcpy(m[slot].text, u, n);
+    m[slot].len = (uint8_t)n;
+    m[slot].known = known;
+    if (known)
+        m[slot].unit = *out;
+    return known;
 }
 
 /* After a number: an optional unit on the same line, taken only if the unit table knows it,
@@ -120,7 +160,7 @@ static void lex_unit(rf_lexer *lx, rf_token *t)
     if (p == u)
         return;
     rf_unit unit;
-    if (!rf_unit_lookup(u, (size_t)(p - u), &unit))
+    if (!unit_lookup_memo(lx, u, (size_t)(p - u), &unit))
         return;
     while (lx->cur < p)
         advance(lx);
@@ -130,7 +170,7 @@ static void lex_unit(rf_lexer *lx, rf_token *t)
     t->len = (size_t)(lx->cur - t->text);
 }
 
-static rf_token lex_number(rf_lexer *lx, rf_pos pos)
+static void lex_number(rf_lexer *lx, rf_token *t, rf_pos pos)
 {
     const char *start = lx->cur;
     double v = 0, scale = 0;
@@ -155,8 +195,10 @@ static rf_token lex_number(rf_lexer *lx, rf_pos pos)
             sign = *lx->cur == '-' ? -1 : 1;
             advance(lx);
         }
-        if (lx->cur >= lx->end || *lx->cur < '0' || *lx->cur > '9')
-            return lex_error(lx, pos, start, "exponent without digits");
+        if (lx->cur >= lx->end || *lx->cur < '0' || *lx->cur > '9') {
+            lex_error(lx, t, pos, start, "exponent without digits");
+            return;
+        }
         while (lx->cur < lx->end && *lx->cur >= '0' && *lx->cur <= '9') {
             if (e < 400)
                 e = e * 10 + (*lx->cur - '0');
@@ -164,10 +206,9 @@ static rf_token lex_number(rf_lexer *lx, rf_pos pos)
         }
         v *= pow(10, sign * e);
     }
-    rf_token t = make(lx, RF_TOK_NUMBER, pos, start);
-    t.num = v;
-    lex_unit(lx, &t);
-    return t;
+    make(lx, t, RF_TOK_NUMBER, pos, start);
+    t->num = v;
+    lex_unit(lx, t);
 }
 
 /* Characters in n bytes of UTF-8: every byte but the continuation bytes (10xxxxxx), counted
@@ -178,15 +219,15 @@ static int utf8_columns(const char *s, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        uint64_t c = w & ~(w << 1) & 0x8080808080808080ull; /* bit 7 set, bit 6 clear */
-        cont += (size_t)__builtin_popcountll(c);
+        uint64_t c = (w & ~(w << 1) & 0x8080808080808080ull) >> 7; /* bit 7 set, bit 6 clear */
+        cont += (size_t)((c * 0x0101010101010101ull) >> 56);       /* sum of the eight 0/1 bytes */
     }
     for (; i < n; i++)
         cont += ((unsigned char)s[i] & 0xC0) == 0x80;
     return (int)(n - cont);
 }
 
-static rf_token lex_string(rf_lexer *lx, rf_pos pos)
+static void lex_string(rf_lexer *lx, rf_token *t, rf_pos pos)
 {
     const char *start = lx->cur;
     const char *body = start + 1, *q = body;
@@ -211,23 +252,31 @@ static rf_token lex_string(rf_lexer *lx, rf_pos pos)
         if (e != 'n' && e != 't' && e != '"' && e != '\\') {
             while (lx->cur < bs)
                 advance(lx);
-            return lex_error(lx, pos, start, "unknown escape in string");
+            {
+                lex_error(lx, t, pos, start, "unknown escape in string");
+                return;
+            }
         }
         q = bs + 2;
     }
     if (q >= lx->end || *q != '"') {
         while (lx->cur < q)
             advance(lx);
-        return lex_error(lx, pos, start, "unterminated string");
+        {
+            lex_error(lx, t, pos, start, "unterminated string");
+            return;
+        }
     }
     /* one column per character (UTF-8 continuation bytes do not count) */
     lx->pos.col += utf8_columns(start, (size_t)(q + 1 - start));
     lx->cur = q + 1;
     size_t n = (size_t)(q - body);
-    rf_token t = make(lx, RF_TOK_STRING, pos, start);
+    make(lx, t, RF_TOK_STRING, pos, start);
     char *out = rf_arena_alloc(lx->arena, n + 1);
-    if (out == NULL)
-        return lex_error(lx, pos, start, "out of memory");
+    if (out == NULL) {
+        lex_error(lx, t, pos, start, "out of memory");
+        return;
+    }
     size_t j = 0;
     if (!escapes) {
         memcpy(out, body, n);
@@ -243,11 +292,10 @@ static rf_token lex_string(rf_lexer *lx, rf_pos pos)
         }
     }
     out[j] = '\0';
-    t.str = out;
-    return t;
+    t->str = out;
 }
 
-static rf_token lex_punct(rf_lexer *lx, rf_pos pos)
+static void lex_punct(rf_lexer *lx, rf_token *t, rf_pos pos)
 {
     const char *start = lx->cur;
     char c = *lx->cur;
@@ -255,24 +303,48 @@ static rf_token lex_punct(rf_lexer *lx, rf_pos pos)
     rf_tok_kind k;
     size_t len = 1;
     switch (c) {
-    case '{': k = RF_TOK_LBRACE; break;
-    case '}': k = RF_TOK_RBRACE; break;
-    case '(': k = RF_TOK_LPAREN; break;
-    case ')': k = RF_TOK_RPAREN; break;
-    case ',': k = RF_TOK_COMMA; break;
-    case ':': k = RF_TOK_COLON; break;
-    case '.': k = RF_TOK_DOT; break;
-    case '+': k = RF_TOK_PLUS; break;
-    case '-': k = RF_TOK_MINUS; break;
-    case '*': k = RF_TOK_STAR; break;
-    case '/': k = RF_TOK_SLASH; break;
+    case '{':
+        k = RF_TOK_LBRACE;
+        break;
+    case '}':
+        k = RF_TOK_RBRACE;
+        break;
+    case '(':
+        k = RF_TOK_LPAREN;
+        break;
+    case ')':
+        k = RF_TOK_RPAREN;
+        break;
+    case ',':
+        k = RF_TOK_COMMA;
+        break;
+    case ':':
+        k = RF_TOK_COLON;
+        break;
+    case '.':
+        k = RF_TOK_DOT;
+        break;
+    case '+':
+        k = RF_TOK_PLUS;
+        break;
+    case '-':
+        k = RF_TOK_MINUS;
+        break;
+    case '*':
+        k = RF_TOK_STAR;
+        break;
+    case '/':
+        k = RF_TOK_SLASH;
+        break;
     case '=':
         k = n == '=' ? RF_TOK_EQ : RF_TOK_ASSIGN;
         len = n == '=' ? 2 : 1;
         break;
     case '!':
-        if (n != '=')
-            return lex_error(lx, pos, start, "'!' must be followed by '=' (use 'not')");
+        if (n != '=') {
+            lex_error(lx, t, pos, start, "'!' must be followed by '=' (use 'not')");
+            return;
+        }
         k = RF_TOK_NE;
         len = 2;
         break;
@@ -284,74 +356,96 @@ static rf_token lex_punct(rf_lexer *lx, rf_pos pos)
         k = n == '=' ? RF_TOK_GE : RF_TOK_GT;
         len = n == '=' ? 2 : 1;
         break;
-    default:
-        return lex_error(lx, pos, start, "invalid character");
+    default: {
+        lex_error(lx, t, pos, start, "invalid character");
+        return;
+    }
     }
     while (len--)
         advance(lx);
-    return make(lx, k, pos, start);
+    make(lx, t, k, pos, start);
 }
 
 static const char *intern(rf_lexer *lx, const char *s, size_t n, uint32_t hash)
 {
     rf_intern *in = lx->intern;
-    if (in == NULL)
+    if (in == NULL || n > UINT32_MAX)
         return rf_arena_strndup(lx->arena, s, n);
     if ((in->n + 1) * 2 > in->cap) {
         size_t ncap = in->cap ? in->cap * 2 : 4096;
         const char **slots = RF_NEWN(lx->arena, const char *, ncap);
-        if (slots == NULL)
+        uint32_t *hashes = RF_NEWN(lx->arena, uint32_t, ncap);
+        uint32_t *lens = RF_NEWN(lx->arena, uint32_t, ncap);
+        if (slots == NULL || hashes == NULL || lens == NULL)
             return rf_arena_strndup(lx->arena, s, n);
         for (size_t i = 0; i < in->cap; i++) {
             if (in->slots[i] == NULL)
                 continue;
-            uint32_t h = 2166136261u;
-            for (const char *c = in->slots[i]; *c; c++)
-                h = (h ^ (unsigned char)*c) * 16777619u;
-            size_t j = h & (ncap - 1);
+            size_t j = in->hashes[i] & (ncap - 1);
             while (slots[j])
                 j = (j + 1) & (ncap - 1);
             slots[j] = in->slots[i];
+            hashes[j] = in->hashes[i];
+            lens[j] = in->lens[i];
         }
         in->slots = slots;
+        in->hashes = hashes;
+        in->lens = lens;
         in->cap = ncap;
     }
     size_t j = hash & (in->cap - 1);
     while (in->slots[j]) {
-        if (in->slots[j][0] == s[0] && strncmp(in->slots[j], s, n) == 0 && in->slots[j][n] == '\0')
+        if (in->hashes[j] == hash && in->lens[j] == n && memcmp(in->slots[j], s, n) == 0)
             return in->slots[j];
         j = (j + 1) & (in->cap - 1);
     }
     const char *copy = rf_arena_strndup(lx->arena, s, n);
     if (copy) {
         in->slots[j] = copy;
+        in->hashes[j] = hash;
+        in->lens[j] = (uint32_t)n;
         in->n++;
     }
     return copy;
 }
 
-rf_token rf_lex_next(rf_lexer *lx)
+void rf_lex_scan(rf_lexer *lx, rf_token *t)
 {
     skip_space_and_comments(lx);
     rf_pos pos = lx->pos;
-    if (lx->cur >= lx->end)
-        return make(lx, RF_TOK_EOF, pos, lx->cur);
+    if (lx->cur >= lx->end) {
+        make(lx, t, RF_TOK_EOF, pos, lx->cur);
+        return;
+    }
     char c = *lx->cur;
     if (is_ident_start(c)) {
         const char *start = lx->cur;
         uint32_t h = 2166136261u; /* hashed while scanned, for intern() */
-        while (lx->cur < lx->end && is_ident_char(*lx->cur)) {
-            h = (h ^ (unsigned char)*lx->cur) * 16777619u;
-            lx->cur++; /* ASCII only: one column per byte */
+        const char *q = start, *end = lx->end;
+        while (q < end && is_ident_char(*q)) {
+            h = (h ^ (unsigned char)*q) * 16777619u;
+            q++; /* ASCII only: one column per byte */
         }
-        lx->pos.col += (int)(lx->cur - start);
-        rf_token t = make(lx, RF_TOK_IDENT, pos, start);
-        t.str = intern(lx, start, t.len, h);
-        return t;
+        lx->cur = q;
+        lx->pos.col += (int)(q - start);
+        make(lx, t, RF_TOK_IDENT, pos, start);
+        t->str = intern(lx, start, t->len, h);
+        return;
     }
-    if (c >= '0' && c <= '9')
-        return lex_number(lx, pos);
-    if (c == '"')
-        return lex_string(lx, pos);
-    return lex_punct(lx, pos);
+    if (c >= '0' && c <= '9') {
+        lex_number(lx, t, pos);
+        return;
+    }
+    if (c == '"') {
+        lex_string(lx, t, pos);
+        return;
+    }
+    lex_punct(lx, t, pos);
+}
+
+rf_token rf_lex_next(rf_lexer *lx)
+{
+    rf_token t;
+    rf_lex_scan(lx, &t);
+    return t;
 }

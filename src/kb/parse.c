@@ -15,7 +15,7 @@ typedef struct parser {
     rf_kb *kb;
     rf_lexer lx;
     rf_token tok;      /* current */
-    rf_token prev;     /* last consumed */
+    rf_pos prev_pos;   /* of the last consumed token */
     int dir;
     int depth;
     jmp_buf recover;   /* back to the declaration loop after a syntax error */
@@ -33,8 +33,8 @@ static void *must(parser *p, void *ptr)
 
 static void next(parser *p)
 {
-    p->prev = p->tok;
-    p->tok = rf_lex_next(&p->lx);
+    p->prev_pos = p->tok.pos;
+    rf_lex_scan(&p->lx, &p->tok);
     if (p->tok.kind == RF_TOK_ERROR) {
         rf_kb_diag(p->kb, p->tok.pos, "%s near '%.*s'", p->lx.error, (int)(p->tok.len ? p->tok.len : 1),
                    p->tok.text);
@@ -132,7 +132,7 @@ static bool is_comprehension_fn(const char *name)
     static const char *const fns[] = {"count", "count_distinct", "any", "all", "filter", "min",
                                       "max", "sum", "latest", "earliest"};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (strcmp(name, fns[i]) == 0)
+        if (name[0] == fns[i][0] && strcmp(name, fns[i]) == 0)
             return true;
     return false;
 }
@@ -270,17 +270,18 @@ static rf_node *parse_primary(parser *p)
     }
     const char *name = p->tok.str;
     next(p);
-    if (strcmp(name, "true") == 0 || strcmp(name, "false") == 0) {
+    /* the four words that open an expression; the first byte settles most identifiers */
+    if ((name[0] == 't' && strcmp(name, "true") == 0) || (name[0] == 'f' && strcmp(name, "false") == 0)) {
         n = new_node(p, RF_N_BOOL, pos);
         n->num = name[0] == 't';
         return n;
     }
-    if (strcmp(name, "not") == 0) {
+    if (name[0] == 'n' && strcmp(name, "not") == 0) {
         n = new_node(p, RF_N_NOT, pos);
         n->a = parse_expr(p, PREC_NOT);
         return n;
     }
-    if (strcmp(name, "if") == 0)
+    if (name[0] == 'i' && name[1] == 'f' && name[2] == '\0')
         return parse_if(p, pos);
     n = new_node(p, RF_N_IDENT, pos);
     n->name = name;
@@ -640,19 +641,12 @@ static const char *scope_of(rf_kb_entry *e, const char *kind)
 
 static uint32_t decl_hash(const char *kind, const char *id, const char *scope)
 {
-    uint32_t h = 2166136261u;
-    for (const char *c = kind; *c; c++)
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    for (const char *c = id; *c; c++)
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    for (const char *c = scope ? scope : ""; *c; c++)
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    return h;
+    return rf_str_hash(rf_str_hash(rf_str_hash(2166136261u, kind), id), scope ? scope : "");
 }
 
 static bool same_scope(const char *a, const char *b)
 {
-    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+    return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 /* The slot of (kind, id, scope): the one holding it, or the empty one where it would go. */
@@ -661,8 +655,10 @@ static rf_kb_decl_slot *decl_slot(rf_kb *kb, const char *kind, const char *id, c
     uint32_t mask = (uint32_t)kb->decls_cap - 1;
     for (uint32_t i = decl_hash(kind, id, scope) & mask;; i = (i + 1) & mask) {
         rf_kb_decl_slot *d = &kb->decls[i];
-        if (d->id == NULL || (strcmp(d->kind, kind) == 0 && strcmp(d->id, id) == 0 &&
-                              same_scope(d->scope, scope)))
+        /* kinds are literals and ids interned: pointers settle most probes */
+        if (d->id == NULL ||
+            ((d->id == id || (d->id[0] == id[0] && strcmp(d->id, id) == 0)) &&
+             (d->kind == kind || strcmp(d->kind, kind) == 0) && same_scope(d->scope, scope)))
             return d;
     }
 }
@@ -1133,7 +1129,7 @@ static void decl_contra(parser *p)
             else if (strcmp(sev, "relative") == 0)
                 c->absolute = false;
             else
-                rf_kb_diag(p->kb, p->prev.pos, "severity must be absolute or relative, not '%s'", sev);
+                rf_kb_diag(p->kb, p->prev_pos, "severity must be absolute or relative, not '%s'", sev);
         } else if (FIELD("when")) {
             c->when = parse_expr(p, 1);
         } else if (FIELD("text")) {
@@ -1178,7 +1174,7 @@ static void decl_pgx(parser *p)
                 if (strcmp(a, acts[i]) == 0)
                     found = i;
             if (found < 0)
-                rf_kb_diag(p->kb, p->prev.pos, "action must be avoid, adjust, caution or info, not '%s'", a);
+                rf_kb_diag(p->kb, p->prev_pos, "action must be avoid, adjust, caution or info, not '%s'", a);
             else
                 g->action = (rf_pgx_action)found;
         } else if (FIELD("advice")) {
@@ -1236,7 +1232,7 @@ static void decl_let(parser *p)
                     }
                 }
                 if (!ok)
-                    rf_kb_diag(p->kb, p->prev.pos, "unknown parameter type '%s' (trial, procedure, "
+                    rf_kb_diag(p->kb, p->prev_pos, "unknown parameter type '%s' (trial, procedure, "
                                "observation, event, trials, num, duration, date, text, bool, agent)", ty);
             }
             l->nparams++;
@@ -1261,7 +1257,7 @@ static void decl_let(parser *p)
 
 static void decl_knowledge(parser *p)
 {
-    rf_pos pos = p->prev.pos;
+    rf_pos pos = p->prev_pos;
     expect(p, RF_TOK_LBRACE, "expected '{'");
     while (p->tok.kind != RF_TOK_RBRACE) {
         if (FIELD("name"))
@@ -1338,6 +1334,7 @@ void rf_kb_parse(rf_kb *kb, const char *file, const char *src, size_t len, int d
     p->dir = dir;
     rf_lex_init(&p->lx, &kb->arena, file, src, len);
     p->lx.intern = &kb->intern;
+    p->lx.units = RF_NEWN(&kb->arena, rf_lex_unit_memo, RF_LEX_UNIT_CACHE);
     volatile bool first = true;
     for (;;) {
         if (setjmp(p->recover) != 0) {
