@@ -90,3 +90,22 @@ const char *rf_strbuf_cstr(rf_strbuf *b)
 {
     return b->data ? b->data : "";
 }
+
+uint32_t rf_str_hash(uint32_t seed, const char *s)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15ull; /* 2^64 / golden ratio */
+    size_t n = strlen(s), i = 0;
+    uint64_t x = seed;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        x = (x ^ w) * k;
+        x ^= x >> 32;
+    }
+    uint64_t w = 0;
+    for (size_t j = 0; i + j < n; j++) /* the tail, without a call to memcpy */
+        w |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
+    x = (x ^ w ^ ((uint64_t)n << 56)) * k;
+    x ^= x >> 29;
+    return (uint32_t)(x ^ (x >> 32));
+}

@@ -14,6 +14,13 @@
 #define RF_PRINTF(a, b)
 #endif
 
+/* ---- hashing ----------------------------------------------------------------------------- */
+
+/* A hash of a NUL-terminated text for in-memory tables, eight bytes per step (a byte at a
+ * time, the id lookups of a knowledge load were latency-bound on the multiply chain).
+ * Chain calls through seed to hash several texts. Never persisted, never shown. */
+uint32_t rf_str_hash(uint32_t seed, const char *s);
+
 /* ---- errors ---------------------------------------------------------------------------- */
 
 /* Fill err (if not NULL and not already set) and return code. Keeps the first error. */
