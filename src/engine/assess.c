@@ -137,7 +137,7 @@ rf_val *rf_eval_body(rf_eval *ev, const rf_body *b, int nslots)
 rf_val rf_eval_slot(rf_eval *ev, int slot)
 {
     rf_val *frame = ev->frame;
-    if (frame[slot].k != RF_TY_ERROR)
+    if (RF_LIKELY(frame[slot].k != RF_TY_ERROR))
         return frame[slot];
     const rf_body *b = frame[-1].p;
     for (int i = 0; b && i < b->nlets; i++) {

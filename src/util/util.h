@@ -10,8 +10,12 @@
 
 #if defined(__GNUC__)
 #define RF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+/* For the compiler's block layout only: a memo hit judged unlikely was copied out with a
+ * slow `rep movs` (the code for unlikely paths is laid out for size). */
+#define RF_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define RF_PRINTF(a, b)
+#define RF_LIKELY(x) (x)
 #endif
 
 /* ---- hashing ----------------------------------------------------------------------------- */
