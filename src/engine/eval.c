@@ -383,9 +383,7 @@ static rf_val trial_improvement(rf_eval *ev, const rf_trial *t)
         double f = (t->baseline_score - t->end_score) / t->baseline_score;
         return vnum(f, f);
     }
-    rf_val u = unknown(ev, RF_TY_NUM, NULL);
-    u.missing = field_missing(ev, t, RF_REC_TRIAL, "baseline and end scores on one instrument");
-    return u;
+    return unknown_m(RF_TY_NUM, field_missing(ev, t, RF_REC_TRIAL, "baseline and end scores on one instrument"));
 }
 
 static rf_val trial_field(rf_eval *ev, const rf_trial *t, int f)
@@ -514,42 +512,35 @@ static rf_val trial_field(rf_eval *ev, const rf_trial *t, int f)
 static rf_val str_or_missing(rf_eval *ev, const void *rec, rf_rec_kind k, const char *s, const char *what)
 {
     if (s == NULL) {
-        rf_val u = unknown(ev, RF_TY_STR, NULL);
-        u.missing = field_missing(ev, rec, k, what);
-        return u;
+        return unknown_m(RF_TY_STR, field_missing(ev, rec, k, what));
     }
     return vstr(s);
 }
 
-static rf_val record_field(rf_eval *ev, rf_val r, int f)
+/* Field f of the record value r (read through a pointer: copying the value was a fifth of
+ * the cost of reading t.dose). */
+static rf_val record_field(rf_eval *ev, const rf_val *r, int f)
 {
-    if (r.p == NULL) {
-        rf_val u = unknown(ev, RF_TY_NUM, NULL);
-        u.missing = r.missing;
-        return u;
-    }
-    switch ((rf_rec_kind)r.rec) {
+    if (r->p == NULL)
+        return unknown_m(RF_TY_NUM, r->missing);
+    switch ((rf_rec_kind)r->rec) {
     case RF_REC_TRIAL:
-        return trial_field(ev, r.p, f);
+        return trial_field(ev, r->p, f);
     case RF_REC_PROCEDURE: {
-        const rf_procedure *x = r.p;
+        const rf_procedure *x = r->p;
         switch ((rf_field)f) {
         case RF_FLD_KIND: return str_or_missing(ev, x, RF_REC_PROCEDURE, x->kind, "kind");
         case RF_FLD_PSTART:
         case RF_FLD_PEND: {
             rf_date d = f == RF_FLD_PSTART ? x->start : (x->end != RF_DATE_NONE ? x->end : x->start);
             if (d == RF_DATE_NONE) {
-                rf_val u = unknown(ev, RF_TY_DATE, NULL);
-                u.missing = field_missing(ev, x, RF_REC_PROCEDURE, "date");
-                return u;
+                return unknown_m(RF_TY_DATE, field_missing(ev, x, RF_REC_PROCEDURE, "date"));
             }
             return vdate(d);
         }
         case RF_FLD_SESSIONS:
             if (!rf_num_known(x->sessions)) {
-                rf_val u = unknown(ev, RF_TY_NUM, NULL);
-                u.missing = field_missing(ev, x, RF_REC_PROCEDURE, "number of sessions");
-                return u;
+                return unknown_m(RF_TY_NUM, field_missing(ev, x, RF_REC_PROCEDURE, "number of sessions"));
             }
             return vnum(x->sessions, x->sessions);
         case RF_FLD_LATERALITY: return str_or_missing(ev, x, RF_REC_PROCEDURE, x->laterality, "laterality");
@@ -564,12 +555,10 @@ static rf_val record_field(rf_eval *ev, rf_val r, int f)
         break;
     }
     case RF_REC_OBSERVATION: {
-        const rf_observation *x = r.p;
+        const rf_observation *x = r->p;
         if (f == RF_FLD_VALUE) {
             if (!rf_num_known(x->value_canon)) {
-                rf_val u = unknown(ev, RF_TY_NUM, NULL);
-                u.missing = field_missing(ev, x, RF_REC_OBSERVATION, "numeric value");
-                return u;
+                return unknown_m(RF_TY_NUM, field_missing(ev, x, RF_REC_OBSERVATION, "numeric value"));
             }
             return vnum(x->value_canon, x->value_canon);
         }
@@ -580,7 +569,7 @@ static rf_val record_field(rf_eval *ev, rf_val r, int f)
         break;
     }
     case RF_REC_EVENT: {
-        const rf_event *x = r.p;
+        const rf_event *x = r->p;
         if (f == RF_FLD_EKIND)
             return vstr(x->kind);
         if (f == RF_FLD_EDATE)
@@ -599,10 +588,7 @@ static rf_val record_field(rf_eval *ev, rf_val r, int f)
 
 static rf_val b3(rf_eval *ev, rf_b3 b, const rf_missing *m1, const rf_missing *m2)
 {
-    rf_val v = vbool(b);
-    if (b == RF_UNKNOWN)
-        v.missing = miss_join(ev, m1, m2);
-    return v;
+    return mkval(RF_TY_BOOL, b, 0, 0, NULL, b == RF_UNKNOWN ? miss_join(ev, m1, m2) : NULL);
 }
 
 static rf_val compare(rf_eval *ev, rf_binop op, rf_val a, rf_val b)
@@ -1083,17 +1069,13 @@ static rf_val eval_genomics(rf_eval *ev, const rf_node *n, rf_function f)
         for (size_t i = 0; i < p->nfindings; i++)
             if (p->findings[i].marker && a.s && strcmp(p->findings[i].marker, a.s) == 0 && p->findings[i].result)
                 return vstr(p->findings[i].result);
-        rf_val u = unknown(ev, RF_TY_STR, NULL);
-        u.missing = miss_form(ev, 1, a.s ? a.s : "finding", NULL);
-        return u;
+        return unknown_m(RF_TY_STR, miss_form(ev, 1, a.s ? a.s : "finding", NULL));
     }
     if (f == RF_F_PHENOTYPE) {
         for (size_t i = 0; i < p->ngenotypes; i++)
             if (p->genotypes[i].gene && a.s && strcmp(p->genotypes[i].gene, a.s) == 0 && p->genotypes[i].phenotype)
                 return vstr(p->genotypes[i].phenotype);
-        rf_val u = unknown(ev, RF_TY_STR, NULL);
-        u.missing = miss_form(ev, 2, a.s ? a.s : "gene", NULL);
-        return u;
+        return unknown_m(RF_TY_STR, miss_form(ev, 2, a.s ? a.s : "gene", NULL));
     }
     rf_val al = rf_eval_node(ev, n->args[1]);
     for (size_t i = 0; i < p->ngenotypes; i++) {
@@ -1286,9 +1268,7 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
     case RF_F_MONTHS_BETWEEN: {
         rf_val a = rf_eval_node(ev, n->args[0]), b = rf_eval_node(ev, n->args[1]);
         if (!num_known(a) || !num_known(b)) {
-            rf_val u = unknown(ev, RF_TY_NUM, NULL);
-            u.missing = miss_join(ev, a.missing, b.missing);
-            return u;
+            return unknown_m(RF_TY_NUM, miss_join(ev, a.missing, b.missing));
         }
         int mths = rf_date_months_between((rf_date)a.lo, (rf_date)b.lo);
         return vnum(mths, mths);
@@ -1346,8 +1326,12 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
         return vstr(n->str);
     case RF_N_BOOL:
         return vbool(n->num != 0 ? RF_TRUE : RF_FALSE);
-    case RF_N_SLOT:
+    case RF_N_SLOT: {
+        const rf_val *sv = &ev->frame[n->slot]; /* filled already, or a let still to evaluate */
+        if (RF_LIKELY(sv->k != RF_TY_ERROR))
+            return copy_val(sv);
         return rf_eval_slot(ev, n->slot);
+    }
     case RF_N_GLET: {
         size_t k = (size_t)(ev->cond + 1) * (size_t)ev->kb->n_let + (size_t)n->slot;
         if (RF_LIKELY(ev->let_state[k] == 2))
@@ -1375,7 +1359,13 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
         return v;
     }
     case RF_N_FIELD:
-        return record_field(ev, rf_eval_node(ev, n->a), n->op);
+        /* t.dose and the like, the commonest node of all: the record straight from its slot */
+        if (n->a->kind == RF_N_SLOT && RF_LIKELY(ev->frame[n->a->slot].k != RF_TY_ERROR))
+            return record_field(ev, &ev->frame[n->a->slot], n->op);
+        {
+            rf_val r = rf_eval_node(ev, n->a);
+            return record_field(ev, &r, n->op);
+        }
     case RF_N_CALL:
         return eval_call(ev, n);
     case RF_N_COMP:

@@ -18,7 +18,7 @@ static bool pgx_applies(const rf_patient *p, const rf_kb_pgx *g, const rf_genoty
 {
     for (size_t i = 0; i < p->ngenotypes; i++) {
         const rf_genotype *x = &p->genotypes[i];
-        if (x->gene == NULL || strcmp(x->gene, g->gene) != 0)
+        if (x->gene == NULL || x->gene[0] != g->gene[0] || strcmp(x->gene, g->gene) != 0)
             continue;
         if (g->phenotype && x->phenotype && strcmp(x->phenotype, g->phenotype) == 0) {
             *which = x;
@@ -35,7 +35,7 @@ static bool pgx_applies(const rf_patient *p, const rf_kb_pgx *g, const rf_genoty
 static bool declined(const rf_patient *p, const char *id)
 {
     for (size_t i = 0; i < p->prefs.ndeclines; i++)
-        if (strcmp(p->prefs.declines[i], id) == 0)
+        if (p->prefs.declines[i][0] == id[0] && strcmp(p->prefs.declines[i], id) == 0)
             return true;
     return false;
 }

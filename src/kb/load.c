@@ -218,7 +218,7 @@ void rf_kb_free(rf_kb *kb)
 
 static bool code_eq(const rf_kb_code *c, const char *system, const char *code)
 {
-    if (strcmp(c->system, system) != 0)
+    if ((c->code[0] != code[0] && c->code[0] != '\0') || strcmp(c->system, system) != 0) /* codes differ early */
         return false;
     if (!c->prefix)
         return strcmp(c->code, code) == 0;
