@@ -925,10 +925,7 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
     }
     switch (fn) {
     case RF_C_COUNT: {
-        rf_val v = vnum(definite, definite + uncertain);
-        if (uncertain > 0)
-            v.missing = m;
-        return v;
+        return mkval(RF_TY_NUM, RF_FALSE, definite, definite + uncertain, NULL, uncertain > 0 ? m : NULL);
     }
     case RF_C_COUNT_DISTINCT: {
         size_t extra = 0;
@@ -940,10 +937,7 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
             if (!in_t)
                 extra++;
         }
-        rf_val v = vnum((double)ndt, (double)(ndt + extra));
-        if (extra > 0)
-            v.missing = m;
-        return v;
+        return mkval(RF_TY_NUM, RF_FALSE, (double)ndt, (double)(ndt + extra), NULL, extra > 0 ? m : NULL);
     }
     case RF_C_ANY:
         return any_t ? vbool(RF_TRUE) : any_u ? b3(ev, RF_UNKNOWN, m, NULL) : vbool(RF_FALSE);
@@ -959,11 +953,8 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
                            l->source ? rf_arena_printf(ev->a, "no %s %s recorded (for the %s)", l->source,
                                                        l->source_kind, fn == RF_C_MIN ? "lowest value" : "highest value")
                                      : rf_arena_printf(ev->a, "no values for %s()", fn == RF_C_MIN ? "min" : "max"));
-        rf_val v = vnum(lo, hi);
-        v.k = n->type.kind;
-        if (!num_known(v))
-            v.missing = m;
-        return v;
+        bool known = lo == hi && isfinite(lo);
+        return mkval((rf_tkind)n->type.kind, RF_FALSE, lo, hi, NULL, known ? NULL : m);
     }
     case RF_C_LATEST:
     case RF_C_EARLIEST: {
@@ -1120,10 +1111,8 @@ static rf_val eval_unary_math(rf_eval *ev, const rf_node *n, rf_function f)
     case RF_F_FLOOR: lo = floor(lo); hi = floor(hi); break;
     default: break;
     }
-    rf_val v = vnum(lo, hi);
-    if (!num_known(v))
-        v.missing = a.missing;
-    return v;
+    bool known = lo == hi && isfinite(lo);
+    return mkval(RF_TY_NUM, RF_FALSE, lo, hi, NULL, known ? NULL : a.missing);
 }
 
 static rf_val eval_call(rf_eval *ev, const rf_node *n)
@@ -1302,10 +1291,7 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
                 m = miss_join(ev, m, l->items[i].why);
             }
         }
-        rf_val v = vnum(t, t + u);
-        if (u > 0)
-            v.missing = m;
-        return v;
+        return mkval(RF_TY_NUM, RF_FALSE, t, t + u, NULL, u > 0 ? m : NULL);
     }
     case RF_F_DATE:
         return vdate((rf_date)n->num);
@@ -1352,12 +1338,8 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
     }
     case RF_N_BUILTIN:
         return eval_builtin(ev, n->op);
-    case RF_N_SYM: {
-        rf_val v = vstr(n->name);
-        v.k = RF_TY_SYM;
-        v.lo = v.hi = n->sym_index;
-        return v;
-    }
+    case RF_N_SYM:
+        return mkval(RF_TY_SYM, RF_FALSE, n->sym_index, n->sym_index, n->name, NULL);
     case RF_N_FIELD:
         /* t.dose and the like, the commonest node of all: the record straight from its slot */
         if (n->a->kind == RF_N_SLOT && RF_LIKELY(ev->frame[n->a->slot].k != RF_TY_ERROR))
