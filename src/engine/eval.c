@@ -591,31 +591,33 @@ static rf_val b3(rf_eval *ev, rf_b3 b, const rf_missing *m1, const rf_missing *m
     return mkval(RF_TY_BOOL, b, 0, 0, NULL, b == RF_UNKNOWN ? miss_join(ev, m1, m2) : NULL);
 }
 
-static rf_val compare(rf_eval *ev, rf_binop op, rf_val a, rf_val b)
+static rf_val compare(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b)
 {
-    if (a.k == RF_TY_STR || a.k == RF_TY_SYM || a.k == RF_TY_BOOL) {
-        bool ua = is_unknown(a), ub = is_unknown(b);
+    if (a->k == RF_TY_STR || a->k == RF_TY_SYM || a->k == RF_TY_BOOL) {
+        bool ua = is_unknown(*a), ub = is_unknown(*b);
         if (ua || ub)
-            return b3(ev, RF_UNKNOWN, ua ? a.missing : NULL, ub ? b.missing : NULL);
-        bool eq = a.k == RF_TY_BOOL ? a.b == b.b : strcmp(a.s, b.s) == 0;
+            return b3(ev, RF_UNKNOWN, ua ? a->missing : NULL, ub ? b->missing : NULL);
+        /* ids are interned: the same id is mostly the same pointer */
+        bool eq = a->k == RF_TY_BOOL ? a->b == b->b
+                                     : a->s == b->s || (a->s[0] == b->s[0] && strcmp(a->s, b->s) == 0);
         return vbool((op == RF_OP_EQ) == eq ? RF_TRUE : RF_FALSE);
     }
     rf_b3 r;
     switch (op) {
-    case RF_OP_LT: r = a.hi < b.lo ? RF_TRUE : a.lo >= b.hi ? RF_FALSE : RF_UNKNOWN; break;
-    case RF_OP_LE: r = a.hi <= b.lo ? RF_TRUE : a.lo > b.hi ? RF_FALSE : RF_UNKNOWN; break;
-    case RF_OP_GT: r = a.lo > b.hi ? RF_TRUE : a.hi <= b.lo ? RF_FALSE : RF_UNKNOWN; break;
-    case RF_OP_GE: r = a.lo >= b.hi ? RF_TRUE : a.hi < b.lo ? RF_FALSE : RF_UNKNOWN; break;
+    case RF_OP_LT: r = a->hi < b->lo ? RF_TRUE : a->lo >= b->hi ? RF_FALSE : RF_UNKNOWN; break;
+    case RF_OP_LE: r = a->hi <= b->lo ? RF_TRUE : a->lo > b->hi ? RF_FALSE : RF_UNKNOWN; break;
+    case RF_OP_GT: r = a->lo > b->hi ? RF_TRUE : a->hi <= b->lo ? RF_FALSE : RF_UNKNOWN; break;
+    case RF_OP_GE: r = a->lo >= b->hi ? RF_TRUE : a->hi < b->lo ? RF_FALSE : RF_UNKNOWN; break;
     case RF_OP_EQ:
     case RF_OP_NE: {
-        rf_b3 eq = (num_known(a) && num_known(b)) ? (fabs(a.lo - b.lo) < 1e-9 ? RF_TRUE : RF_FALSE)
-                   : (a.hi < b.lo || b.hi < a.lo) ? RF_FALSE : RF_UNKNOWN;
+        rf_b3 eq = (num_known(*a) && num_known(*b)) ? (fabs(a->lo - b->lo) < 1e-9 ? RF_TRUE : RF_FALSE)
+                   : (a->hi < b->lo || b->hi < a->lo) ? RF_FALSE : RF_UNKNOWN;
         r = op == RF_OP_EQ || eq == RF_UNKNOWN ? eq : eq == RF_TRUE ? RF_FALSE : RF_TRUE;
         break;
     }
     default: r = RF_UNKNOWN; break;
     }
-    return b3(ev, r, a.missing, b.missing);
+    return b3(ev, r, a->missing, b->missing);
 }
 
 static double mul0(double x, double y)
@@ -625,29 +627,29 @@ static double mul0(double x, double y)
     return x * y;
 }
 
-static rf_val arith(rf_eval *ev, rf_binop op, rf_val a, rf_val b, const rf_node *n)
+static rf_val arith(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b, const rf_node *n)
 {
     rf_val r = vnum(0, 0);
     if (n->type.kind == RF_TY_DATE)
         r.k = RF_TY_DATE;
     switch (op) {
-    case RF_OP_ADD: r.lo = a.lo + b.lo; r.hi = a.hi + b.hi; break;
-    case RF_OP_SUB: r.lo = a.lo - b.hi; r.hi = a.hi - b.lo; break;
+    case RF_OP_ADD: r.lo = a->lo + b->lo; r.hi = a->hi + b->hi; break;
+    case RF_OP_SUB: r.lo = a->lo - b->hi; r.hi = a->hi - b->lo; break;
     case RF_OP_MUL: {
-        double c[4] = {mul0(a.lo, b.lo), mul0(a.lo, b.hi), mul0(a.hi, b.lo), mul0(a.hi, b.hi)};
+        double c[4] = {mul0(a->lo, b->lo), mul0(a->lo, b->hi), mul0(a->hi, b->lo), mul0(a->hi, b->hi)};
         r.lo = fmin(fmin(c[0], c[1]), fmin(c[2], c[3]));
         r.hi = fmax(fmax(c[0], c[1]), fmax(c[2], c[3]));
         break;
     }
     case RF_OP_DIV: {
-        if (b.lo <= 0 && b.hi >= 0) {
+        if (b->lo <= 0 && b->hi >= 0) {
             r.lo = -INF;
             r.hi = INF;
-            if (num_known(b))
+            if (num_known(*b))
                 r.missing = miss(ev, "division by zero");
             break;
         }
-        double c[4] = {a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi};
+        double c[4] = {a->lo / b->lo, a->lo / b->hi, a->hi / b->lo, a->hi / b->hi};
         r.lo = fmin(fmin(c[0], c[1]), fmin(c[2], c[3]));
         r.hi = fmax(fmax(c[0], c[1]), fmax(c[2], c[3]));
         break;
@@ -659,19 +661,30 @@ static rf_val arith(rf_eval *ev, rf_binop op, rf_val a, rf_val b, const rf_node 
         r.hi = INF;
     }
     if (!num_known(r))
-        r.missing = miss_join(ev, r.missing, miss_join(ev, a.missing, b.missing));
+        r.missing = miss_join(ev, r.missing, miss_join(ev, a->missing, b->missing));
     return r;
+}
+
+/* An operand: literals and fields of bound records (t.dose >= 150 mg/d) are read here, the
+ * rest go through rf_eval_node. Saves a recursive call per leaf of the commonest shape. */
+static inline rf_val eval_operand(rf_eval *ev, const rf_node *n)
+{
+    if (n->kind == RF_N_NUM)
+        return vnum(n->num, n->num);
+    if (n->kind == RF_N_FIELD && n->a->kind == RF_N_SLOT && RF_LIKELY(ev->frame[n->a->slot].k != RF_TY_ERROR))
+        return record_field(ev, &ev->frame[n->a->slot], n->op);
+    return rf_eval_node(ev, n);
 }
 
 static rf_val eval_binary(rf_eval *ev, const rf_node *n)
 {
     rf_binop op = (rf_binop)n->op;
-    rf_val a = rf_eval_node(ev, n->a);
+    rf_val a = eval_operand(ev, n->a);
     if (op == RF_OP_AND && a.b == RF_FALSE)
         return vbool(RF_FALSE);
     if (op == RF_OP_OR && a.b == RF_TRUE)
         return vbool(RF_TRUE);
-    rf_val b = rf_eval_node(ev, n->b);
+    rf_val b = eval_operand(ev, n->b);
     switch (op) {
     case RF_OP_AND:
         if (b.b == RF_FALSE)
@@ -691,9 +704,9 @@ static rf_val eval_binary(rf_eval *ev, const rf_node *n)
     case RF_OP_LE:
     case RF_OP_GT:
     case RF_OP_GE:
-        return compare(ev, op, a, b);
+        return compare(ev, op, &a, &b);
     default:
-        return arith(ev, op, a, b, n);
+        return arith(ev, op, &a, &b, n);
     }
 }
 
@@ -706,7 +719,7 @@ static bool agent_matches(const rf_kb *kb, int agent, const rf_node *sym)
 
 static rf_val eval_in(rf_eval *ev, const rf_node *n)
 {
-    rf_val a = rf_eval_node(ev, n->a);
+    rf_val a = eval_operand(ev, n->a);
     if (is_unknown(a))
         return b3(ev, RF_UNKNOWN, a.missing, NULL);
     const rf_node *r = n->b;

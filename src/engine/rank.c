@@ -20,7 +20,8 @@ static bool pgx_applies(const rf_patient *p, const rf_kb_pgx *g, const rf_genoty
         const rf_genotype *x = &p->genotypes[i];
         if (x->gene == NULL || x->gene[0] != g->gene[0] || strcmp(x->gene, g->gene) != 0)
             continue;
-        if (g->phenotype && x->phenotype && strcmp(x->phenotype, g->phenotype) == 0) {
+        if (g->phenotype && x->phenotype && x->phenotype[0] == g->phenotype[0] &&
+            strcmp(x->phenotype, g->phenotype) == 0) {
             *which = x;
             return true;
         }
