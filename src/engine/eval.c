@@ -1025,25 +1025,32 @@ static rf_val call_let(rf_eval *ev, const rf_node *n)
     const rf_kb_let *l = ev->kb->let[n->slot];
     if (l->nparams != 1 || l->param_types[0].kind != RF_TY_REC || l->param_types[0].rec != RF_REC_TRIAL)
         return call_let_uncached(ev, n, NULL);
-    rf_val arg = rf_eval_node(ev, n->args[0]);
-    if (arg.p == NULL || ev->p->ntrials == 0)
-        return call_let_uncached(ev, n, &arg);
-    size_t ti = (size_t)((const rf_trial *)arg.p - ev->p->trials);
+    /* the argument is nearly always the bound trial, t: read from its slot, not copied */
+    const rf_node *a0 = n->args[0];
+    rf_val argv;
+    const rf_val *arg = &argv;
+    if (a0->kind == RF_N_SLOT && RF_LIKELY(ev->frame[a0->slot].k != RF_TY_ERROR))
+        arg = &ev->frame[a0->slot];
+    else
+        argv = rf_eval_node(ev, a0);
+    if (arg->p == NULL || ev->p->ntrials == 0)
+        return call_let_uncached(ev, n, arg);
+    size_t ti = (size_t)((const rf_trial *)arg->p - ev->p->trials);
     if (ti >= ev->p->ntrials)
-        return call_let_uncached(ev, n, &arg);
+        return call_let_uncached(ev, n, arg);
     size_t size = (size_t)(ev->kb->n_condition + 1) * ev->p->ntrials;
     if (ev->trial_let_memo[n->slot] == NULL) {
         ev->trial_let_memo[n->slot] = rf_arena_alloc(ev->a, sizeof(rf_val) * size); /* states say which are set */
         ev->trial_let_state[n->slot] = RF_NEWN(ev->a, uint8_t, size);
         if (ev->trial_let_memo[n->slot] == NULL || ev->trial_let_state[n->slot] == NULL) {
             ev->trial_let_memo[n->slot] = NULL;
-            return call_let_uncached(ev, n, &arg);
+            return call_let_uncached(ev, n, arg);
         }
     }
     size_t k = (size_t)(ev->cond + 1) * ev->p->ntrials + ti;
     if (RF_LIKELY(ev->trial_let_state[n->slot][k]))
         return copy_val(&ev->trial_let_memo[n->slot][k]);
-    rf_val v = call_let_uncached(ev, n, &arg);
+    rf_val v = call_let_uncached(ev, n, arg);
     rf_val *m = &ev->trial_let_memo[n->slot][k];
     *m = v;
     ev->trial_let_state[n->slot][k] = 1;
