@@ -390,15 +390,6 @@ static rf_val trial_field(rf_eval *ev, const rf_trial *t, int f)
 {
     size_t ti = (size_t)(t - ev->p->trials);
     int agent = ev->trial_agent[ti];
-    const rf_kb_adequacy *q = NULL;
-    if (agent >= 0 && ev->cond >= 0) {
-        size_t k = (size_t)ev->cond * ev->p->ntrials + ti;
-        if (!ev->adequacy_done[k]) {
-            ev->adequacy[k] = rf_kb_adequacy_for(ev->kb, ev->cond, agent);
-            ev->adequacy_done[k] = 1;
-        }
-        q = ev->adequacy[k];
-    }
     switch ((rf_field)f) {
     case RF_FLD_AGENT: {
         if (agent < 0)
@@ -412,6 +403,15 @@ static rf_val trial_field(rf_eval *ev, const rf_trial *t, int f)
     case RF_FLD_MIN_DOSE:
     case RF_FLD_MAX_DOSE:
     case RF_FLD_MIN_DURATION: {
+        const rf_kb_adequacy *q = NULL; /* the condition's adequacy row for this agent */
+        if (agent >= 0 && ev->cond >= 0) {
+            size_t k = (size_t)ev->cond * ev->p->ntrials + ti;
+            if (!ev->adequacy_done[k]) {
+                ev->adequacy[k] = rf_kb_adequacy_for(ev->kb, ev->cond, agent);
+                ev->adequacy_done[k] = 1;
+            }
+            q = ev->adequacy[k];
+        }
         double x = q == NULL ? NAN : f == RF_FLD_MIN_DOSE ? q->min_dose
                                  : f == RF_FLD_MAX_DOSE ? q->max_dose : q->min_duration_days;
         if (isnan(x)) {
