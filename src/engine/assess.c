@@ -201,17 +201,18 @@ static bool preconditions(rf_eval *ev, const rf_body *b, rf_status *st, rf_texts
             const rf_clause *c = &b->clauses[i];
             if (c->kind != order[o])
                 continue;
-            rf_val v = rf_eval_node(ev, c->expr);
+            const rf_missing *m;
+            rf_b3 v = rf_eval_truth(ev, c->expr, &m);
             if (c->kind == RF_CL_REQUIRE) {
-                if (v.b == RF_TRUE)
+                if (v == RF_TRUE)
                     continue;
-                *st = v.b == RF_FALSE ? RF_ST_NOT_REFRACTORY : RF_ST_INSUFFICIENT;
+                *st = v == RF_FALSE ? RF_ST_NOT_REFRACTORY : RF_ST_INSUFFICIENT;
                 rf_texts_add(reasons, ev->a, rf_arena_printf(ev->a, "%s: %s", c->label,
-                                                             v.b == RF_FALSE ? "not met" : "cannot be decided"));
-                rf_missing_to_texts(ev, v.missing, missing);
+                                                             v == RF_FALSE ? "not met" : "cannot be decided"));
+                rf_missing_to_texts(ev, m, missing);
                 return true;
             }
-            if (v.b == RF_TRUE) {
+            if (v == RF_TRUE) {
                 *st = c->kind == RF_CL_NOT_APPLICABLE    ? RF_ST_NOT_APPLICABLE
                       : c->kind == RF_CL_NOT_IMPLEMENTED ? RF_ST_NOT_IMPLEMENTED
                                                          : RF_ST_INSUFFICIENT;
@@ -294,8 +295,8 @@ void rf_eval_score(rf_eval *ev, int index)
                 const rf_clause *c = &sc->body.clauses[i];
                 if (c->kind != RF_CL_PROVISIONAL)
                     continue;
-                rf_val v = rf_eval_node(ev, c->expr);
-                if (v.b != RF_FALSE) {
+                const rf_missing *m;
+                if (rf_eval_truth(ev, c->expr, &m) != RF_FALSE) {
                     r->provisional = true;
                     rf_texts_add(&r->reasons, ev->a, rf_arena_printf(ev->a, "provisional: %s", c->label));
                 }

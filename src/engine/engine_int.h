@@ -66,6 +66,9 @@ void rf_eval_flag(rf_eval *ev, int index);
 /* rendering of values for traces */
 const char *rf_val_render(rf_eval *ev, rf_val v, rf_type t);
 void rf_missing_to_texts(rf_eval *ev, const rf_missing *m, rf_texts *out);
+/* The truth of a boolean criterion, without building its value; *missing is what the
+ * value from rf_eval_node would carry as missing data. */
+rf_b3 rf_eval_truth(rf_eval *ev, const rf_node *n, const rf_missing **missing);
 const char *rf_missing_text(rf_eval *ev, const rf_missing *m);
 const char *rf_trial_label(rf_eval *ev, size_t i);
 const char *rf_rec_label(rf_eval *ev, const void *rec, rf_rec_kind kind);

@@ -591,16 +591,21 @@ static rf_val b3(rf_eval *ev, rf_b3 b, const rf_missing *m1, const rf_missing *m
     return mkval(RF_TY_BOOL, b, 0, 0, NULL, b == RF_UNKNOWN ? miss_join(ev, m1, m2) : NULL);
 }
 
-static rf_val compare(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b)
+/* The truth of a comparison; *m is the missing data when it is unknown (else NULL), as b3()
+ * would join it. */
+static rf_b3 compare_b3(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b, const rf_missing **m)
 {
+    *m = NULL;
     if (a->k == RF_TY_STR || a->k == RF_TY_SYM || a->k == RF_TY_BOOL) {
         bool ua = is_unknown(*a), ub = is_unknown(*b);
-        if (ua || ub)
-            return b3(ev, RF_UNKNOWN, ua ? a->missing : NULL, ub ? b->missing : NULL);
+        if (ua || ub) {
+            *m = miss_join(ev, ua ? a->missing : NULL, ub ? b->missing : NULL);
+            return RF_UNKNOWN;
+        }
         /* ids are interned: the same id is mostly the same pointer */
         bool eq = a->k == RF_TY_BOOL ? a->b == b->b
                                      : a->s == b->s || (a->s[0] == b->s[0] && strcmp(a->s, b->s) == 0);
-        return vbool((op == RF_OP_EQ) == eq ? RF_TRUE : RF_FALSE);
+        return (op == RF_OP_EQ) == eq ? RF_TRUE : RF_FALSE;
     }
     rf_b3 r;
     switch (op) {
@@ -617,7 +622,21 @@ static rf_val compare(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b
     }
     default: r = RF_UNKNOWN; break;
     }
-    return b3(ev, r, a->missing, b->missing);
+    if (r == RF_UNKNOWN)
+        *m = miss_join(ev, a->missing, b->missing);
+    return r;
+}
+
+static rf_val bool_val(rf_b3 b, const rf_missing *m)
+{
+    return mkval(RF_TY_BOOL, b, 0, 0, NULL, b == RF_UNKNOWN ? m : NULL);
+}
+
+static rf_val compare(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b)
+{
+    const rf_missing *m;
+    rf_b3 r = compare_b3(ev, op, a, b, &m);
+    return bool_val(r, m);
 }
 
 static double mul0(double x, double y)
@@ -676,12 +695,15 @@ static inline rf_val eval_operand(rf_eval *ev, const rf_node *n)
     return rf_eval_node(ev, n);
 }
 
+static rf_b3 eval_b3(rf_eval *ev, const rf_node *n, const rf_missing **m);
+static rf_b3 in_b3(rf_eval *ev, const rf_node *n, const rf_missing **m);
+
 /* A chain a and b and c ... (the parser nests it to the left: ((a and b) and c)) walked as
  * one list, left to right: the inner nodes of a chain were a quarter of all the nodes an
  * assessment visits. Kleene logic as the nested form: the first operand equal to `stop`
  * (false for and, true for or) decides; otherwise unknown if any operand is, with the
  * missing data of the unknown ones joined in order, which is what the nesting produced. */
-static rf_val eval_chain(rf_eval *ev, const rf_node *n, rf_binop op)
+static rf_b3 chain_b3(rf_eval *ev, const rf_node *n, rf_binop op, const rf_missing **m)
 {
     const rf_node *right[64];
     int depth = 0;
@@ -692,19 +714,76 @@ static rf_val eval_chain(rf_eval *ev, const rf_node *n, rf_binop op)
     }
     rf_b3 stop = op == RF_OP_AND ? RF_FALSE : RF_TRUE;
     bool unknown_seen = false;
-    const rf_missing *m = NULL;
+    const rf_missing *acc = NULL;
+    *m = NULL;
     for (int i = depth; i >= 0; i--) {
-        rf_val v = eval_operand(ev, i == depth ? x : right[i]);
-        if (v.b == stop)
-            return vbool(stop);
-        if (v.b == RF_UNKNOWN) {
-            m = unknown_seen ? miss_join(ev, m, v.missing) : v.missing;
+        const rf_missing *vm;
+        rf_b3 v = eval_b3(ev, i == depth ? x : right[i], &vm);
+        if (v == stop)
+            return stop;
+        if (v == RF_UNKNOWN) {
+            acc = unknown_seen ? miss_join(ev, acc, vm) : vm;
             unknown_seen = true;
         }
     }
-    if (unknown_seen)
-        return mkval(RF_TY_BOOL, RF_UNKNOWN, 0, 0, NULL, m);
-    return vbool(stop == RF_FALSE ? RF_TRUE : RF_FALSE);
+    if (unknown_seen) {
+        *m = acc;
+        return RF_UNKNOWN;
+    }
+    return stop == RF_FALSE ? RF_TRUE : RF_FALSE;
+}
+
+/* A criterion's truth without building its value: and/or chains, not, comparisons, `in`
+ * and remembered lets answer here (over half the nodes of an assessment are boolean);
+ * anything else is evaluated and its truth taken. *m is the missing data that
+ * rf_eval_node's value would carry (NULL for a known answer built here). */
+static rf_b3 eval_b3(rf_eval *ev, const rf_node *n, const rf_missing **m)
+{
+    switch ((rf_node_kind)n->kind) {
+    case RF_N_BINARY:
+        if (n->op == RF_OP_AND || n->op == RF_OP_OR)
+            return chain_b3(ev, n, (rf_binop)n->op, m);
+        if (n->op >= RF_OP_EQ && n->op <= RF_OP_GE) {
+            rf_val a = eval_operand(ev, n->a);
+            rf_val b = eval_operand(ev, n->b);
+            return compare_b3(ev, (rf_binop)n->op, &a, &b, m);
+        }
+        break;
+    case RF_N_IN:
+        return in_b3(ev, n, m);
+    case RF_N_NOT: {
+        rf_b3 a = eval_b3(ev, n->a, m);
+        if (a == RF_UNKNOWN)
+            return a;
+        *m = NULL;
+        return a == RF_TRUE ? RF_FALSE : RF_TRUE;
+    }
+    case RF_N_GLET: {
+        size_t k = (size_t)(ev->cond + 1) * (size_t)ev->kb->n_let + (size_t)n->slot;
+        if (RF_LIKELY(ev->let_state[k] == 2)) {
+            *m = ev->let_memo[k].missing;
+            return (rf_b3)ev->let_memo[k].b;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    rf_val v = rf_eval_node(ev, n);
+    *m = v.missing;
+    return (rf_b3)v.b;
+}
+
+rf_b3 rf_eval_truth(rf_eval *ev, const rf_node *n, const rf_missing **missing)
+{
+    return eval_b3(ev, n, missing);
+}
+
+static rf_val eval_chain(rf_eval *ev, const rf_node *n, rf_binop op)
+{
+    const rf_missing *m;
+    rf_b3 r = chain_b3(ev, n, op, &m);
+    return bool_val(r, m);
 }
 
 static rf_val eval_binary(rf_eval *ev, const rf_node *n)
@@ -750,27 +829,37 @@ static bool agent_matches(const rf_kb *kb, int agent, const rf_node *sym)
     return sym->sym_index == agent;
 }
 
-static rf_val eval_in(rf_eval *ev, const rf_node *n)
+static rf_b3 in_b3(rf_eval *ev, const rf_node *n, const rf_missing **m)
 {
+    *m = NULL;
     rf_val a = eval_operand(ev, n->a);
-    if (is_unknown(a))
-        return b3(ev, RF_UNKNOWN, a.missing, NULL);
+    if (is_unknown(a)) {
+        *m = a.missing;
+        return RF_UNKNOWN;
+    }
     const rf_node *r = n->b;
     if (a.k == RF_TY_SYM) {
         int agent = (int)a.lo;
         if (r->kind == RF_N_SYM)
-            return vbool(agent_matches(ev->kb, agent, r) ? RF_TRUE : RF_FALSE);
+            return agent_matches(ev->kb, agent, r) ? RF_TRUE : RF_FALSE;
         for (int i = 0; i < r->nargs; i++)
             if (r->args[i]->kind == RF_N_SYM && agent_matches(ev->kb, agent, r->args[i]))
-                return vbool(RF_TRUE);
-        return vbool(RF_FALSE);
+                return RF_TRUE;
+        return RF_FALSE;
     }
     for (int i = 0; i < r->nargs; i++) {
         rf_val s = rf_eval_node(ev, r->args[i]);
         if (s.s && strcmp(s.s, a.s) == 0)
-            return vbool(RF_TRUE);
+            return RF_TRUE;
     }
-    return vbool(RF_FALSE);
+    return RF_FALSE;
+}
+
+static rf_val eval_in(rf_eval *ev, const rf_node *n)
+{
+    const rf_missing *m;
+    rf_b3 r = in_b3(ev, n, &m);
+    return bool_val(r, m);
 }
 
 static rf_val eval_if(rf_eval *ev, const rf_node *n)
@@ -866,24 +955,25 @@ static rf_val eval_comp(rf_eval *ev, const rf_node *n)
         rf_b3 mem = (rf_b3)e->member;
         const rf_missing *why = e->why;
         if (n->b) {
-            rf_val w = rf_eval_node(ev, n->b);
-            if (w.b == RF_FALSE)
+            const rf_missing *wm;
+            rf_b3 w = eval_b3(ev, n->b, &wm);
+            if (w == RF_FALSE)
                 continue;
-            if (w.b == RF_UNKNOWN) {
+            if (w == RF_UNKNOWN) {
                 mem = RF_UNKNOWN;
-                why = miss_join(ev, why, w.missing);
+                why = miss_join(ev, why, wm);
             }
         }
         if (fn == RF_C_ALL || (fn == RF_C_ANY && n->c)) {
-            rf_val c = rf_eval_node(ev, n->c);
-            rf_b3 cb = (rf_b3)c.b;
+            const rf_missing *cm;
+            rf_b3 cb = eval_b3(ev, n->c, &cm);
             if (fn == RF_C_ALL)
                 cb = cb == RF_TRUE ? RF_FALSE : cb == RF_FALSE ? RF_TRUE : RF_UNKNOWN; /* not c */
             if (cb == RF_FALSE)
                 continue;
             if (cb == RF_UNKNOWN) {
                 mem = RF_UNKNOWN;
-                why = miss_join(ev, why, c.missing);
+                why = miss_join(ev, why, cm);
             }
         }
         if (mem == RF_TRUE) {

@@ -96,10 +96,11 @@ static agent_verdict judge_agent_uncached(rf_eval *ev, int agent, rf_rec_result 
             rf_val *saved = ev->frame;
             if (rf_eval_body(ev, &c->body, c->body.nslots) == NULL)
                 continue;
-            rf_val w = rf_eval_node(ev, c->when);
+            const rf_missing *wm;
+            rf_b3 w = rf_eval_truth(ev, c->when, &wm);
             ev->frame = saved;
-            ev->contra_state[i] = (uint8_t)(w.b + 1);
-            if (w.b == RF_TRUE && ev->fired)
+            ev->contra_state[i] = (uint8_t)(w + 1);
+            if (w == RF_TRUE && ev->fired)
                 rf_texts_add(ev->fired, ev->a, c->e.id);
         }
         rf_val w;
@@ -194,29 +195,30 @@ static bool judge_clauses(rf_eval *ev, const rf_kb_strategy *s, rf_rec_result *r
     rf_texts contra = {0}, prereq = {0};
     for (int i = 0; i < s->body.nclauses; i++) {
         const rf_clause *c = &s->body.clauses[i];
-        rf_val v = rf_eval_node(ev, c->expr);
+        const rf_missing *vm;
+        rf_b3 v = rf_eval_truth(ev, c->expr, &vm);
         switch (c->kind) {
         case RF_CL_REQUIRE:
-            if (v.b == RF_TRUE)
+            if (v == RF_TRUE)
                 break;
-            rf_texts_add(&prereq, ev->a, v.b == RF_FALSE ? rf_arena_printf(ev->a, "not met: %s", c->label)
+            rf_texts_add(&prereq, ev->a, v == RF_FALSE ? rf_arena_printf(ev->a, "not met: %s", c->label)
                                                          : rf_arena_printf(ev->a, "cannot be confirmed: %s", c->label));
-            rf_missing_to_texts(ev, v.missing, &prereq);
+            rf_missing_to_texts(ev, vm, &prereq);
             break;
         case RF_CL_CONTRAINDICATED:
-            if (v.b == RF_TRUE)
+            if (v == RF_TRUE)
                 rf_texts_add(&contra, ev->a, c->label);
-            else if (v.b == RF_UNKNOWN)
+            else if (v == RF_UNKNOWN)
                 rf_texts_add(&rec->cautions, ev->a,
                              rf_arena_printf(ev->a, "could not rule out: %s", c->label));
             break;
         case RF_CL_CAUTION:
-            if (v.b == RF_TRUE)
+            if (v == RF_TRUE)
                 rf_texts_add(&rec->cautions, ev->a, c->label);
             break;
         case RF_CL_PREFER:
         case RF_CL_DEFER:
-            if (v.b == RF_TRUE) {
+            if (v == RF_TRUE) {
                 rec->effective_line += c->kind == RF_CL_PREFER ? -1 : 1;
                 rf_texts_add(&rec->preferred, ev->a,
                              rf_arena_printf(ev->a, "%s: %s", c->kind == RF_CL_PREFER ? "ranked earlier" : "ranked later", c->label));
