@@ -697,6 +697,17 @@ static inline rf_val eval_operand(rf_eval *ev, const rf_node *n)
 
 static rf_b3 eval_b3(rf_eval *ev, const rf_node *n, const rf_missing **m);
 static rf_b3 in_b3(rf_eval *ev, const rf_node *n, const rf_missing **m);
+static rf_val call_let(rf_eval *ev, const rf_node *n);
+static bool patient_has(rf_eval *ev, const rf_node *sym);
+
+/* has(code set or condition): does the record show it? Once per assessment each. */
+static rf_b3 has_b3(rf_eval *ev, const rf_node *sym)
+{
+    size_t k = (size_t)sym->sym_index + (sym->type.sym == RF_SYM_CODESET ? 0 : (size_t)ev->kb->n_codeset);
+    if (!ev->has_memo[k])
+        ev->has_memo[k] = (uint8_t)((patient_has(ev, sym) ? RF_TRUE : RF_FALSE) + 1);
+    return (rf_b3)(ev->has_memo[k] - 1);
+}
 
 /* A chain a and b and c ... (the parser nests it to the left: ((a and b) and c)) walked as
  * one list, left to right: the inner nodes of a chain were a quarter of all the nodes an
@@ -766,6 +777,23 @@ static rf_b3 eval_b3(rf_eval *ev, const rf_node *n, const rf_missing **m)
         }
         break;
     }
+    case RF_N_CALL:
+        /* the boolean calls of the criteria, as eval_call answers them */
+        if (n->op == 255) { /* a let with parameters: dep_failed(t) */
+            rf_val v = call_let(ev, n);
+            *m = v.missing;
+            return (rf_b3)v.b;
+        }
+        if (n->op == RF_F_HAS) {
+            *m = NULL;
+            return has_b3(ev, n->args[0]);
+        }
+        if (n->op == RF_F_KNOWN) {
+            rf_val a = eval_operand(ev, n->args[0]);
+            *m = NULL;
+            return is_unknown(a) ? RF_FALSE : RF_TRUE;
+        }
+        break;
     default:
         break;
     }
@@ -1265,13 +1293,8 @@ static rf_val eval_call(rf_eval *ev, const rf_node *n)
     rf_function f = (rf_function)n->op;
     const rf_patient *p = ev->p;
     switch (f) {
-    case RF_F_HAS: {
-        const rf_node *sym = n->args[0];
-        size_t k = (size_t)sym->sym_index + (sym->type.sym == RF_SYM_CODESET ? 0 : (size_t)ev->kb->n_codeset);
-        if (!ev->has_memo[k])
-            ev->has_memo[k] = (uint8_t)((patient_has(ev, sym) ? RF_TRUE : RF_FALSE) + 1);
-        return vbool((rf_b3)(ev->has_memo[k] - 1));
-    }
+    case RF_F_HAS:
+        return vbool(has_b3(ev, n->args[0]));
     case RF_F_HAS_FEATURE: {
         const char *w = n->args[0]->str;
         for (size_t i = 0; i < p->nconditions; i++)
