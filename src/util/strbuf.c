@@ -102,9 +102,18 @@ uint32_t rf_str_hash(uint32_t seed, const char *s)
         x = (x ^ w) * k;
         x ^= x >> 32;
     }
+    /* the last 1..7 bytes by fixed-size (possibly overlapping) loads, no byte loop */
+    size_t r = n - i;
     uint64_t w = 0;
-    for (size_t j = 0; i + j < n; j++) /* the tail, without a call to memcpy */
-        w |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
+    if (r >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s + i, 4);
+        memcpy(&hi, s + i + r - 4, 4);
+        w = lo | (uint64_t)hi << 32;
+    } else if (r > 0) {
+        w = (uint64_t)(unsigned char)s[i] | (uint64_t)(unsigned char)s[i + r / 2] << 8 |
+            (uint64_t)(unsigned char)s[i + r - 1] << 16;
+    }
     x = (x ^ w ^ ((uint64_t)n << 56)) * k;
     x ^= x >> 29;
     return (uint32_t)(x ^ (x >> 32));
