@@ -11,6 +11,10 @@ if(PYTHON3)
   add_test(NAME schema/cases_and_outputs COMMAND ${PYTHON3}
            ${CMAKE_CURRENT_SOURCE_DIR}/schema/validate.py ${CMAKE_SOURCE_DIR})
   set_tests_properties(schema/cases_and_outputs PROPERTIES SKIP_RETURN_CODE 77)
+  # the case writer keeps up with the reader (and the full case with the case format)
+  add_test(NAME io/case_writer_complete COMMAND ${PYTHON3}
+           ${CMAKE_CURRENT_SOURCE_DIR}/io/case_writer_complete.py $<TARGET_FILE:refract>
+           ${CMAKE_SOURCE_DIR})
 endif()
 add_test(NAME style/banned_functions COMMAND ${BASH} ${CMAKE_CURRENT_SOURCE_DIR}/style/banned.sh
          ${CMAKE_SOURCE_DIR})
