@@ -62,10 +62,13 @@ typedef struct rf_token {
 } rf_token;
 
 /* Identifiers repeat thousands of times in a knowledge base: one copy each. */
+typedef struct rf_intern_slot {
+    const char *s;     /* NULL: empty */
+    uint32_t hash, len; /* so a probe compares bytes only on a likely match */
+} rf_intern_slot;
+
 typedef struct rf_intern {
-    const char **slots;
-    uint32_t *hashes; /* of each slot, so a probe compares bytes only on a likely match */
-    uint32_t *lens;
+    rf_intern_slot *slots; /* one cache line per probe, not one per array */
     size_t cap, n;
 } rf_intern;
 

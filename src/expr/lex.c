@@ -373,37 +373,30 @@ static const char *intern(rf_lexer *lx, const char *s, size_t n, uint32_t hash)
         return rf_arena_strndup(lx->arena, s, n);
     if ((in->n + 1) * 2 > in->cap) {
         size_t ncap = in->cap ? in->cap * 2 : 4096;
-        const char **slots = RF_NEWN(lx->arena, const char *, ncap);
-        uint32_t *hashes = RF_NEWN(lx->arena, uint32_t, ncap);
-        uint32_t *lens = RF_NEWN(lx->arena, uint32_t, ncap);
-        if (slots == NULL || hashes == NULL || lens == NULL)
+        rf_intern_slot *slots = RF_NEWN(lx->arena, rf_intern_slot, ncap);
+        if (slots == NULL)
             return rf_arena_strndup(lx->arena, s, n);
         for (size_t i = 0; i < in->cap; i++) {
-            if (in->slots[i] == NULL)
+            if (in->slots[i].s == NULL)
                 continue;
-            size_t j = in->hashes[i] & (ncap - 1);
-            while (slots[j])
+            size_t j = in->slots[i].hash & (ncap - 1);
+            while (slots[j].s)
                 j = (j + 1) & (ncap - 1);
             slots[j] = in->slots[i];
-            hashes[j] = in->hashes[i];
-            lens[j] = in->lens[i];
         }
         in->slots = slots;
-        in->hashes = hashes;
-        in->lens = lens;
         in->cap = ncap;
     }
     size_t j = hash & (in->cap - 1);
-    while (in->slots[j]) {
-        if (in->hashes[j] == hash && in->lens[j] == n && memcmp(in->slots[j], s, n) == 0)
-            return in->slots[j];
+    while (in->slots[j].s) {
+        const rf_intern_slot *x = &in->slots[j];
+        if (x->hash == hash && x->len == n && memcmp(x->s, s, n) == 0)
+            return x->s;
         j = (j + 1) & (in->cap - 1);
     }
     const char *copy = rf_arena_strndup(lx->arena, s, n);
     if (copy) {
-        in->slots[j] = copy;
-        in->hashes[j] = hash;
-        in->lens[j] = (uint32_t)n;
+        in->slots[j] = (rf_intern_slot){copy, hash, (uint32_t)n};
         in->n++;
     }
     return copy;
