@@ -27,8 +27,8 @@ void rf_texts_add(rf_texts *t, rf_arena *a, const char *s)
 {
     if (s == NULL)
         return;
-    for (int i = 0; i < t->n; i++) /* the same text is often the same pointer */
-        if (t->items[i] == s || (t->items[i][0] == s[0] && strcmp(t->items[i], s) == 0))
+    for (int i = 0; i < t->n; i++)
+        if (rf_streq(t->items[i], s))
             return;
     if (t->n == t->cap) {
         int ncap = t->cap ? t->cap * 2 : 4;

@@ -602,9 +602,7 @@ static rf_b3 compare_b3(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val 
             *m = miss_join(ev, ua ? a->missing : NULL, ub ? b->missing : NULL);
             return RF_UNKNOWN;
         }
-        /* ids are interned: the same id is mostly the same pointer */
-        bool eq = a->k == RF_TY_BOOL ? a->b == b->b
-                                     : a->s == b->s || (a->s[0] == b->s[0] && strcmp(a->s, b->s) == 0);
+        bool eq = a->k == RF_TY_BOOL ? a->b == b->b : rf_streq(a->s, b->s);
         return (op == RF_OP_EQ) == eq ? RF_TRUE : RF_FALSE;
     }
     rf_b3 r;

@@ -18,10 +18,9 @@ static bool pgx_applies(const rf_patient *p, const rf_kb_pgx *g, const rf_genoty
 {
     for (size_t i = 0; i < p->ngenotypes; i++) {
         const rf_genotype *x = &p->genotypes[i];
-        if (x->gene == NULL || x->gene[0] != g->gene[0] || strcmp(x->gene, g->gene) != 0)
+        if (x->gene == NULL || !rf_streq(x->gene, g->gene))
             continue;
-        if (g->phenotype && x->phenotype && x->phenotype[0] == g->phenotype[0] &&
-            strcmp(x->phenotype, g->phenotype) == 0) {
+        if (g->phenotype && x->phenotype && rf_streq(x->phenotype, g->phenotype)) {
             *which = x;
             return true;
         }
@@ -36,7 +35,7 @@ static bool pgx_applies(const rf_patient *p, const rf_kb_pgx *g, const rf_genoty
 static bool declined(const rf_patient *p, const char *id)
 {
     for (size_t i = 0; i < p->prefs.ndeclines; i++)
-        if (p->prefs.declines[i][0] == id[0] && strcmp(p->prefs.declines[i], id) == 0)
+        if (rf_streq(p->prefs.declines[i], id))
             return true;
     return false;
 }

@@ -2,12 +2,8 @@
  * per call and field of every criterion: the first byte rules out most names. */
 #include <string.h>
 
+#include "../util/util.h"
 #include "builtins.h"
-
-static bool same(const char *a, const char *b)
-{
-    return a[0] == b[0] && strcmp(a, b) == 0;
-}
 
 static const struct {
     const char *name;
@@ -43,7 +39,7 @@ static const struct {
 int rf_builtin_find(const char *name)
 {
     for (int i = 0; i < RF_B_COUNT_; i++)
-        if (same(builtins[i].name, name))
+        if (rf_streq(builtins[i].name, name))
             return i;
     return -1;
 }
@@ -51,7 +47,7 @@ int rf_builtin_find(const char *name)
 int rf_function_find(const char *name)
 {
     for (int i = 0; i < RF_F_COUNT_; i++)
-        if (same(functions[i], name))
+        if (rf_streq(functions[i], name))
             return i;
     return -1;
 }
@@ -59,7 +55,7 @@ int rf_function_find(const char *name)
 int rf_comprehension_find(const char *name)
 {
     for (int i = 0; i < RF_C_COUNT_; i++)
-        if (same(comprehensions[i], name))
+        if (rf_streq(comprehensions[i], name))
             return i;
     return -1;
 }
@@ -67,7 +63,7 @@ int rf_comprehension_find(const char *name)
 int rf_field_find(rf_rec_kind rec, const char *name, rf_type *type)
 {
     for (int i = 0; i < RF_FLD_COUNT_; i++) {
-        if (fields[i].rec == rec && same(fields[i].name, name)) {
+        if (fields[i].rec == rec && rf_streq(fields[i].name, name)) {
             *type = fields[i].type;
             if (fields[i].type.kind == RF_TY_SYM)
                 type->sym = RF_SYM_AGENT;

@@ -123,16 +123,10 @@ static void check_let(rf_kb *kb, rf_kb_let *l)
 
 /* ---- names ------------------------------------------------------------------------------- */
 
-/* Names are interned by the lexer: equal names are mostly the same pointer. */
-static bool same_name(const char *a, const char *b)
-{
-    return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
-}
-
 static rf_type resolve_ident(checker *ck, rf_node *n)
 {
     for (int i = ck->nvars - 1; i >= 0; i--) {
-        if (same_name(ck->vars[i].name, n->name)) {
+        if (rf_streq(ck->vars[i].name, n->name)) {
             n->kind = RF_N_SLOT;
             n->slot = ck->vars[i].slot;
             return set(n, ck->vars[i].type);
@@ -172,7 +166,7 @@ static rf_type sym_arg(checker *ck, rf_node *n, const rf_sym_kind *kinds, int nk
     if (nkinds == 1 && kinds[0] == RF_SYM_FLAG) {
         int idx = -1;
         for (int i = 0; i < ck->kb->n_flag; i++) {
-            if (!same_name(ck->kb->flag[i]->e.id, n->name))
+            if (!rf_streq(ck->kb->flag[i]->e.id, n->name))
                 continue;
             if (idx < 0 || ck->kb->flag[i]->condition == ck->cond)
                 idx = i;

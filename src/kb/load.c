@@ -239,13 +239,6 @@ bool rf_kb_code_match(const rf_kb_codes *codes, const char *system, const char *
     return false;
 }
 
-/* Ids are interned by the lexer, so the same id is usually the same pointer; the bytes are
- * compared only when the pointers differ and the first bytes agree. */
-static bool same_id(const char *a, const char *b)
-{
-    return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
-}
-
 static uint32_t name_hash(int kind, const char *id)
 {
     return rf_str_hash(2166136261u ^ (uint32_t)kind, id);
@@ -260,7 +253,7 @@ static void index_put(rf_kb *kb, int kind, const char *id, int value)
             *s = (rf_kb_slot){id, kind, value};
             return;
         }
-        if (s->kind == kind && same_id(s->id, id))
+        if (s->kind == kind && rf_streq(s->id, id))
             return; /* the first entry with an id wins, as the linear search did */
     }
 }
@@ -272,7 +265,7 @@ static int index_get(const rf_kb *kb, int kind, const char *id)
         const rf_kb_slot *s = &kb->index[i];
         if (s->id == NULL)
             return -1;
-        if (s->kind == kind && same_id(s->id, id))
+        if (s->kind == kind && rf_streq(s->id, id))
             return s->value;
     }
 }

@@ -132,7 +132,7 @@ static bool is_comprehension_fn(const char *name)
     static const char *const fns[] = {"count", "count_distinct", "any", "all", "filter", "min",
                                       "max", "sum", "latest", "earliest"};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (name[0] == fns[i][0] && strcmp(name, fns[i]) == 0)
+        if (rf_streq(name, fns[i]))
             return true;
     return false;
 }
@@ -646,7 +646,7 @@ static uint32_t decl_hash(const char *kind, const char *id, const char *scope)
 
 static bool same_scope(const char *a, const char *b)
 {
-    return a == b || (a && b && strcmp(a, b) == 0);
+    return a == b || (a && b && rf_streq(a, b));
 }
 
 /* The slot of (kind, id, scope): the one holding it, or the empty one where it would go. */
@@ -657,8 +657,7 @@ static rf_kb_decl_slot *decl_slot(rf_kb *kb, const char *kind, const char *id, c
         rf_kb_decl_slot *d = &kb->decls[i];
         /* kinds are literals and ids interned: pointers settle most probes */
         if (d->id == NULL ||
-            ((d->id == id || (d->id[0] == id[0] && strcmp(d->id, id) == 0)) &&
-             (d->kind == kind || strcmp(d->kind, kind) == 0) && same_scope(d->scope, scope)))
+            (rf_streq(d->id, id) && rf_streq(d->kind, kind) && same_scope(d->scope, scope)))
             return d;
     }
 }

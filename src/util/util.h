@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "refract/error.h"
 
@@ -24,6 +25,13 @@
  * time, the id lookups of a knowledge load were latency-bound on the multiply chain).
  * Chain calls through seed to hash several texts. Never persisted, never shown. */
 uint32_t rf_str_hash(uint32_t seed, const char *s);
+
+/* Text equality for the hot lookups: ids are interned, so equal ids are mostly the same
+ * pointer, and the first byte settles most unequal ones before strcmp is called. */
+static inline bool rf_streq(const char *a, const char *b)
+{
+    return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
+}
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
