@@ -682,14 +682,30 @@ static rf_val arith(rf_eval *ev, rf_binop op, const rf_val *a, const rf_val *b, 
     return r;
 }
 
+/* Where a let without parameters (GLET) is remembered for the condition being assessed. */
+static inline size_t let_memo_index(const rf_eval *ev, const rf_node *n)
+{
+    return (size_t)(ev->cond + 1) * (size_t)ev->kb->n_let + (size_t)n->slot;
+}
+
+/* The value in the slot of a SLOT node once it is filled; NULL for another kind of node or
+ * a let of the frame not evaluated yet (kind RF_TY_ERROR: rf_eval_slot evaluates it). */
+static inline const rf_val *filled_slot(const rf_eval *ev, const rf_node *n)
+{
+    if (n->kind != RF_N_SLOT || !RF_LIKELY(ev->frame[n->slot].k != RF_TY_ERROR))
+        return NULL;
+    return &ev->frame[n->slot];
+}
+
 /* An operand: literals and fields of bound records (t.dose >= 150 mg/d) are read here, the
  * rest go through rf_eval_node. Saves a recursive call per leaf of the commonest shape. */
 static inline rf_val eval_operand(rf_eval *ev, const rf_node *n)
 {
     if (n->kind == RF_N_NUM)
         return vnum(n->num, n->num);
-    if (n->kind == RF_N_FIELD && n->a->kind == RF_N_SLOT && RF_LIKELY(ev->frame[n->a->slot].k != RF_TY_ERROR))
-        return record_field(ev, &ev->frame[n->a->slot], n->op);
+    const rf_val *r = n->kind == RF_N_FIELD ? filled_slot(ev, n->a) : NULL;
+    if (r)
+        return record_field(ev, r, n->op);
     return rf_eval_node(ev, n);
 }
 
@@ -768,7 +784,7 @@ static rf_b3 eval_b3(rf_eval *ev, const rf_node *n, const rf_missing **m)
         return a == RF_TRUE ? RF_FALSE : RF_TRUE;
     }
     case RF_N_GLET: {
-        size_t k = (size_t)(ev->cond + 1) * (size_t)ev->kb->n_let + (size_t)n->slot;
+        size_t k = let_memo_index(ev, n);
         if (RF_LIKELY(ev->let_state[k] == 2)) {
             *m = ev->let_memo[k].missing;
             return (rf_b3)ev->let_memo[k].b;
@@ -1177,11 +1193,11 @@ static rf_val call_let(rf_eval *ev, const rf_node *n)
     /* the argument is nearly always the bound trial, t: read from its slot, not copied */
     const rf_node *a0 = n->args[0];
     rf_val argv;
-    const rf_val *arg = &argv;
-    if (a0->kind == RF_N_SLOT && RF_LIKELY(ev->frame[a0->slot].k != RF_TY_ERROR))
-        arg = &ev->frame[a0->slot];
-    else
+    const rf_val *arg = filled_slot(ev, a0);
+    if (arg == NULL) {
         argv = rf_eval_node(ev, a0);
+        arg = &argv;
+    }
     if (arg->p == NULL || ev->p->ntrials == 0)
         return call_let_uncached(ev, n, arg);
     size_t ti = (size_t)((const rf_trial *)arg->p - ev->p->trials);
@@ -1477,13 +1493,11 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
     case RF_N_BOOL:
         return vbool(n->num != 0 ? RF_TRUE : RF_FALSE);
     case RF_N_SLOT: {
-        const rf_val *sv = &ev->frame[n->slot]; /* filled already, or a let still to evaluate */
-        if (RF_LIKELY(sv->k != RF_TY_ERROR))
-            return copy_val(sv);
-        return rf_eval_slot(ev, n->slot);
+        const rf_val *sv = filled_slot(ev, n);
+        return sv ? copy_val(sv) : rf_eval_slot(ev, n->slot); /* else a let still to evaluate */
     }
     case RF_N_GLET: {
-        size_t k = (size_t)(ev->cond + 1) * (size_t)ev->kb->n_let + (size_t)n->slot;
+        size_t k = let_memo_index(ev, n);
         if (RF_LIKELY(ev->let_state[k] == 2))
             return copy_val(&ev->let_memo[k]);
         if (ev->let_state[k] == 1)
@@ -1504,14 +1518,14 @@ rf_val rf_eval_node(rf_eval *ev, const rf_node *n)
         return eval_builtin(ev, n->op);
     case RF_N_SYM:
         return mkval(RF_TY_SYM, RF_FALSE, n->sym_index, n->sym_index, n->name, NULL);
-    case RF_N_FIELD:
+    case RF_N_FIELD: {
         /* t.dose and the like, the commonest node of all: the record straight from its slot */
-        if (n->a->kind == RF_N_SLOT && RF_LIKELY(ev->frame[n->a->slot].k != RF_TY_ERROR))
-            return record_field(ev, &ev->frame[n->a->slot], n->op);
-        {
-            rf_val r = rf_eval_node(ev, n->a);
-            return record_field(ev, &r, n->op);
-        }
+        const rf_val *r = filled_slot(ev, n->a);
+        if (r)
+            return record_field(ev, r, n->op);
+        rf_val v = rf_eval_node(ev, n->a);
+        return record_field(ev, &v, n->op);
+    }
     case RF_N_CALL:
         return eval_call(ev, n);
     case RF_N_COMP:
